@@ -1,0 +1,120 @@
+"""Coding decisions: appended as events, never updated or deleted.
+
+Every accept, reject, manual add and removal is one row of `coding_events`. The
+current codings are the `codings` view: the latest event per (segment, span,
+code, coder), when that event applies the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+
+from qualcode.codebook.versions import latest_version
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+
+Action = Literal["accept", "reject", "add", "remove"]
+Source = Literal["manual", "suggestion", "import", "adjudication"]
+ACTIONS = ("accept", "reject", "add", "remove")
+SOURCES = ("manual", "suggestion", "import", "adjudication")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One coding decision by one coder on a segment (or a span of it)."""
+
+    segment_id: int
+    code_id: str
+    coder: str
+    action: Action
+    source: Source = "manual"
+    score: float | None = None
+    model: str | None = None
+    memo: str | None = None
+    start: int | None = None  # a sub-span, as document offsets; None = the whole segment
+    end: int | None = None
+
+
+def _check(con: duckdb.DuckDBPyConnection, decisions: list[Decision], version: int | None) -> None:
+    """Refuse decisions that name unknown segments or codes, or spans outside their segment."""
+    for d in decisions:
+        if d.action not in ACTIONS:
+            raise QualcodeError(f"unknown action '{d.action}' (one of {', '.join(ACTIONS)})")
+        if d.source not in SOURCES:
+            raise QualcodeError(f"unknown source '{d.source}' (one of {', '.join(SOURCES)})")
+        if not d.coder or not d.coder.strip():
+            raise QualcodeError("a decision needs a coder")
+    segment_ids = sorted({d.segment_id for d in decisions})
+    found = dict(
+        con.execute(
+            "SELECT id, [start_offset, end_offset] FROM segments WHERE id IN "
+            "(SELECT unnest(?::INTEGER[]))",
+            [segment_ids],
+        ).fetchall()
+    )
+    missing = [s for s in segment_ids if s not in found]
+    if missing:
+        raise QualcodeError(f"no segment with id {missing[0]}")
+    if version is None:
+        raise QualcodeError("no codebook loaded yet (qualcode codebook load FILE)")
+    codable = {
+        row[0]
+        for row in con.execute(
+            "SELECT id FROM codes WHERE codebook_version = ? AND codable AND NOT retired",
+            [version],
+        ).fetchall()
+    }
+    for d in decisions:
+        if d.code_id not in codable and d.action in ("accept", "add"):
+            raise QualcodeError(f"'{d.code_id}' is not a codable code in codebook v{version}")
+        if (d.start is None) != (d.end is None):
+            raise QualcodeError("a span needs both start and end")
+        if d.start is not None:
+            seg_start, seg_end = found[d.segment_id]
+            if not seg_start <= d.start < d.end <= seg_end:
+                raise QualcodeError(
+                    f"span {d.start}-{d.end} is outside segment {d.segment_id} "
+                    f"({seg_start}-{seg_end})"
+                )
+
+
+def record_decisions(project: Project, decisions: Iterable[Decision]) -> list[int]:
+    """Append decisions in one transaction; return their event ids, in order."""
+    decisions = list(decisions)
+    if not decisions:
+        return []
+    with project.transaction() as con:
+        version = latest_version(con)
+        _check(con, decisions, version)
+        ids = []
+        for d in decisions:
+            ids.append(
+                con.execute(
+                    "INSERT INTO coding_events (segment_id, start_offset, end_offset, code_id, "
+                    "coder, action, source, score, model, codebook_version, memo) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    [
+                        d.segment_id,
+                        d.start,
+                        d.end,
+                        d.code_id,
+                        d.coder,
+                        d.action,
+                        d.source,
+                        d.score,
+                        d.model,
+                        version,
+                        d.memo,
+                    ],
+                ).fetchone()[0]
+            )
+        return ids
+
+
+def record_decision(project: Project, decision: Decision) -> int:
+    """Append one decision; return its event id."""
+    return record_decisions(project, [decision])[0]

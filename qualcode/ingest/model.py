@@ -1,0 +1,32 @@
+"""What a reader returns: the text to store and the turns found in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Turn:
+    """One speaker turn, cue or workshop item inside ParsedDocument.text.
+
+    `start` and `end` are code-point offsets into the document text, end
+    exclusive, and cover the utterance only (not the speaker label).
+    """
+
+    start: int
+    end: int
+    speaker: str | None = None
+    cue_start: float | None = None  # seconds from the start of the recording
+    cue_end: float | None = None
+    activity: str | None = None  # workshop output kind: flipchart, sticky note, ...
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedDocument:
+    """A decoded source file: its full text as stored, its format and its turns."""
+
+    text: str
+    format: str  # txt, md, docx, vtt, srt, csv, xlsx, pdf
+    turns: list[Turn]
+

@@ -1,0 +1,96 @@
+"""Units of coding: speaker turns, split into sentences when a turn is long."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from qualcode.ingest.model import ParsedDocument, Turn
+
+MAX_TURN_SENTENCES = 3
+"""A turn with more sentences than this is split into one segment per sentence."""
+
+_SENTENCE_END = re.compile(r"[.!?…]+")
+_LONG_TURN_CHARS = 400
+
+
+@dataclass
+class Segment:
+    """A unit of coding; offsets are code points into the document text, end exclusive."""
+
+    ordinal: int
+    turn: int
+    speaker: str | None
+    start: int
+    end: int
+    text: str
+    cue_start: float | None = None
+    cue_end: float | None = None
+    activity: str | None = None
+    attributes: str | None = None  # JSON of a workshop item's extra columns
+
+
+def _may_be_long(text: str) -> bool:
+    """Cheap pre-check so spaCy only sees turns that can have several sentences."""
+    return len(_SENTENCE_END.findall(text)) > MAX_TURN_SENTENCES or len(text) > _LONG_TURN_CHARS
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _sentence_spans(turn_texts: list[str]) -> list[list[tuple[int, int]]]:
+    """Sentence spans (relative offsets) for each long turn text."""
+    from qualcode.nlp import sentence_pipeline
+
+    nlp = sentence_pipeline()
+    spans = []
+    for doc in nlp.pipe(turn_texts, batch_size=64):
+        spans.append([(sent.start_char, sent.end_char) for sent in doc.sents])
+    return spans
+
+
+def segment_document(doc: ParsedDocument) -> list[Segment]:
+    """Segments for every turn of a parsed document, in reading order."""
+    long_turns = [
+        i
+        for i, t in enumerate(doc.turns)
+        if t.activity is None and _may_be_long(doc.text[t.start : t.end])
+    ]
+    split: dict[int, list[tuple[int, int]]] = {}
+    if long_turns:
+        spans = _sentence_spans(
+            [doc.text[doc.turns[i].start : doc.turns[i].end] for i in long_turns]
+        )
+        for i, turn_spans in zip(long_turns, spans, strict=True):
+            if len(turn_spans) > MAX_TURN_SENTENCES:
+                split[i] = turn_spans
+    segments: list[Segment] = []
+    for i, turn in enumerate(doc.turns):
+        pieces = split.get(i, [(0, turn.end - turn.start)])
+        for rel_start, rel_end in pieces:
+            start, end = _trimmed(doc.text, turn.start + rel_start, turn.start + rel_end)
+            if start == end:
+                continue
+            segments.append(_segment(len(segments), i, turn, doc.text, start, end))
+    return segments
+
+
+def _segment(ordinal: int, index: int, turn: Turn, text: str, start: int, end: int) -> Segment:
+    return Segment(
+        ordinal=ordinal,
+        turn=index,
+        speaker=turn.speaker,
+        start=start,
+        end=end,
+        text=text[start:end],
+        cue_start=turn.cue_start,
+        cue_end=turn.cue_end,
+        activity=turn.activity,
+        attributes=json.dumps(turn.attributes, ensure_ascii=False) if turn.attributes else None,
+    )

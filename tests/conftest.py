@@ -1,0 +1,29 @@
+"""Shared fixtures: a fresh project, and paths to shipped and reference data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qualcode.store import Project
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project.init(tmp_path / "project.duckdb")
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+def rows(project: Project, sql: str, params: list | None = None) -> list[tuple]:
+    """Query helper for tests."""
+    with project.connect(read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
