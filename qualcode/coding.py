@@ -35,7 +35,8 @@ class Decision:
     score: float | None = None
     model: str | None = None
     memo: str | None = None
-    start: int | None = None  # a sub-span, as document offsets; None = the whole segment
+    start: int | None = None  # a span, as document offsets; None = the whole segment
+    # a span starts inside its segment and may run on into the next ones (REFI selections do)
     end: int | None = None
 
 
@@ -49,13 +50,15 @@ def _check(con: duckdb.DuckDBPyConnection, decisions: list[Decision], version: i
         if not d.coder or not d.coder.strip():
             raise QualcodeError("a decision needs a coder")
     segment_ids = sorted({d.segment_id for d in decisions})
-    found = dict(
-        con.execute(
-            "SELECT id, [start_offset, end_offset] FROM segments WHERE id IN "
+    found = {
+        row[0]: (row[1], row[2], row[3])
+        for row in con.execute(
+            "SELECT s.id, s.start_offset, s.end_offset, length(d.text) FROM segments s "
+            "JOIN documents d ON d.id = s.document_id WHERE s.id IN "
             "(SELECT unnest(?::INTEGER[]))",
             [segment_ids],
         ).fetchall()
-    )
+    }
     missing = [s for s in segment_ids if s not in found]
     if missing:
         raise QualcodeError(f"no segment with id {missing[0]}")
@@ -74,11 +77,11 @@ def _check(con: duckdb.DuckDBPyConnection, decisions: list[Decision], version: i
         if (d.start is None) != (d.end is None):
             raise QualcodeError("a span needs both start and end")
         if d.start is not None:
-            seg_start, seg_end = found[d.segment_id]
-            if not seg_start <= d.start < d.end <= seg_end:
+            seg_start, seg_end, doc_end = found[d.segment_id]
+            if not (seg_start <= d.start < seg_end and d.start < d.end <= doc_end):
                 raise QualcodeError(
-                    f"span {d.start}-{d.end} is outside segment {d.segment_id} "
-                    f"({seg_start}-{seg_end})"
+                    f"span {d.start}-{d.end} must start inside segment {d.segment_id} "
+                    f"({seg_start}-{seg_end}) and end inside its document"
                 )
 
 

@@ -54,8 +54,14 @@ def test_span_codings_are_separate_from_the_whole_segment(coded: Project) -> Non
         (None, None),
         (start, start + 6),
     ]
-    with pytest.raises(QualcodeError, match="outside segment 1"):
-        record_decision(coded, Decision(1, "safety", "alice", "add", start=start, end=end + 1))
+    doc_length = rows(coded, "SELECT length(text) FROM documents")[0][0]
+    record_decision(coded, Decision(1, "safety", "bob", "add", start=start, end=doc_length))
+    with pytest.raises(QualcodeError, match="must start inside segment 1"):
+        record_decision(coded, Decision(1, "safety", "alice", "add", start=end, end=end + 1))
+    with pytest.raises(QualcodeError, match="end inside its document"):
+        record_decision(
+            coded, Decision(1, "safety", "alice", "add", start=start, end=doc_length + 1)
+        )
 
 
 @pytest.mark.parametrize(

@@ -262,3 +262,31 @@ def test_cli_malformed_manifest_is_one_line(tmp_path: Path) -> None:
         result.stderr
         == f"error: {manifest}: manifest has no 'file' column (found: name, location)\n"
     )
+
+
+def test_sentence_splitter_pieces_are_mended() -> None:
+    from qualcode.ingest.segment import _mend
+
+    pieces = ["She was proud.", "[", "pause] Yeah.", "[laughs]", "Maybe she lies.", "..."]
+    text = " ".join(pieces)
+    spans, at = [], 0
+    for piece in pieces:
+        spans.append((at, at + len(piece)))
+        at += len(piece) + 1
+    assert [text[a:b] for a, b in _mend(text, spans)] == [
+        "She was proud.",
+        "[ pause] Yeah. [laughs]",
+        "Maybe she lies. ...",
+    ]
+
+
+def test_bracketed_laughter_stays_with_its_sentence(project: Project, tmp_path: Path) -> None:
+    turn = (
+        "Everything changed. I have friends, I have a timetable. Somewhere to go in the "
+        "morning. My teacher said my writing is the best in the class. [laughs] Maybe she lies."
+    )
+    ingest_paths(project, [write(tmp_path / "a.txt", "YP1: " + turn + "\n")])
+    texts = [r[0] for r in rows(project, "SELECT text FROM segments ORDER BY ordinal")]
+    assert all(any(ch.isalpha() for ch in t) for t in texts)
+    assert not any(t.startswith(("laughs", "[")) and t.endswith("]") for t in texts)
+    assert " ".join(texts) == turn

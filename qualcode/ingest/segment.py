@@ -44,14 +44,42 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_STAGE_DIRECTION = re.compile(r"^(\[[^\]]*\]|\([^)]*\))$")
+
+
+def _mend(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Rejoin pieces a sentence splitter cuts off: a lone opening bracket or other
+    piece without a letter or digit joins the next sentence, and a stage direction
+    such as "[laughs]" joins the sentence before it."""
+    mended: list[tuple[int, int]] = []
+    carry: int | None = None
+    for start, end in spans:
+        piece = text[start:end].strip()
+        if carry is not None:
+            start, carry = carry, None
+        if not any(ch.isalnum() for ch in piece):
+            carry = start
+            continue
+        if mended and _STAGE_DIRECTION.match(text[start:end].strip()):
+            mended[-1] = (mended[-1][0], end)
+            continue
+        mended.append((start, end))
+    if carry is not None:
+        if mended:
+            mended[-1] = (mended[-1][0], spans[-1][1])
+        else:
+            mended.append((carry, spans[-1][1]))
+    return mended
+
+
 def _sentence_spans(turn_texts: list[str]) -> list[list[tuple[int, int]]]:
     """Sentence spans (relative offsets) for each long turn text."""
     from qualcode.nlp import sentence_pipeline
 
     nlp = sentence_pipeline()
     spans = []
-    for doc in nlp.pipe(turn_texts, batch_size=64):
-        spans.append([(sent.start_char, sent.end_char) for sent in doc.sents])
+    for text, doc in zip(turn_texts, nlp.pipe(turn_texts, batch_size=64), strict=True):
+        spans.append(_mend(text, [(sent.start_char, sent.end_char) for sent in doc.sents]))
     return spans
 
 
