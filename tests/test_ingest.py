@@ -290,3 +290,55 @@ def test_bracketed_laughter_stays_with_its_sentence(project: Project, tmp_path: 
     assert all(any(ch.isalpha() for ch in t) for t in texts)
     assert not any(t.startswith(("laughs", "[")) and t.endswith("]") for t in texts)
     assert " ".join(texts) == turn
+
+
+def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """One file per kind of bad input, with the problem ingest must report."""
+    from pypdf import PdfWriter
+
+    from .test_readers import make_docx
+
+    docx_bytes = make_docx(tmp_path / "whole.docx").read_bytes()
+    (tmp_path / "whole.docx").unlink()
+    truncated = tmp_path / "truncated.docx"
+    truncated.write_bytes(docx_bytes[: len(docx_bytes) // 2])
+    scanned = tmp_path / "scanned.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    with scanned.open("wb") as handle:
+        writer.write(handle)
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(bytes(range(256)) * 4)
+    return {
+        "empty": (write(tmp_path / "empty.txt", ""), "empty file"),
+        "binary": (binary, "not a text file (binary content)"),
+        "truncated docx": (truncated, "not a valid .docx (truncated or corrupt zip)"),
+        "scanned pdf": (scanned, "PDF has no text layer (scanned?); run OCR first"),
+        "csv without text": (
+            write(tmp_path / "notes.csv", "colour,prompt\nred,What helps?\n"),
+            "missing column 'text'",
+        ),
+    }
+
+
+def test_every_bad_input_is_reported_and_leaves_no_rows(project: Project, tmp_path: Path) -> None:
+    bad = _bad_inputs(tmp_path)
+    good = write(tmp_path / "good.txt", TRANSCRIPT)
+    report = ingest_paths(project, [*(p for p, _ in bad.values()), good], location="L", session="1")
+    failed = {f["path"]: f["error"] for f in report.failed}
+    for name, (path, message) in bad.items():
+        assert failed[str(path)].startswith(message), name
+    assert report.documents_added == 1
+    assert rows(project, "SELECT title FROM documents") == [("good.txt",)]
+    assert rows(project, "SELECT count(*) FROM segments WHERE document_id <> 1") == [(0,)]
+    assert rows(project, "SELECT count(*) FROM action_log") == [(1,)]
+
+
+def test_cli_malformed_codebook_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "p.duckdb"
+    run_cli("init", db=db)
+    codebook = write(tmp_path / "cb.yaml", "name: x\ncodes:\n  - id: a\n    label: A\n")
+    result = run_cli("codebook", "load", str(codebook), db=db)
+    assert result.returncode == 1
+    assert result.stderr == f"error: {codebook}: code 'a': missing required field 'definition'\n"
+    assert run_cli("status", "--json", db=db).stdout.count('"codebook_version": null') == 1

@@ -1,0 +1,45 @@
+"""The demo project built from the bundled synthetic sample corpus."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from qualcode.demo import build_demo
+from qualcode.store import Project
+
+from .conftest import REPO_ROOT, rows
+
+SAMPLE = REPO_ROOT / "corpora" / "sample"
+
+
+def test_demo_ingests_every_sample_file_with_its_attributes(tmp_path: Path) -> None:
+    summary = build_demo(tmp_path / "demo")
+    with (SAMPLE / "manifest.csv").open(encoding="utf-8") as handle:
+        manifest = list(csv.DictReader(handle))
+    assert summary["ingest"]["failed"] == []
+    assert summary["documents"] == len(manifest) >= 12
+    assert summary["codes"] == 27 and summary["codebook_version"] == 1
+    assert summary["documents_without_location_session"] == 0
+    expected = {(r["location"], r["session"]) for r in manifest}
+    assert {(r["location"], r["session"]) for r in summary["documents_by_location_session"]} == (
+        expected
+    )
+    assert len({loc for loc, _ in expected}) == 3
+    project = Project.open(summary["db"])
+    formats = {r[0] for r in rows(project, "SELECT DISTINCT format FROM documents")}
+    assert {"txt", "md", "docx", "vtt", "srt", "csv", "xlsx"} <= formats
+    # every segment's offsets point at its text
+    assert rows(
+        project,
+        "SELECT count(*) FROM segments s JOIN documents d ON d.id = s.document_id "
+        "WHERE substr(d.text, s.start_offset + 1, s.end_offset - s.start_offset) <> s.text",
+    ) == [(0,)]
+    # the cp1252 transcript was decoded as cp1252
+    text = rows(project, "SELECT text FROM documents WHERE title LIKE 'loc3_s1_circles%'")[0][0]
+    assert "\ufffd" not in text and "é" in text
+
+    again = build_demo(tmp_path / "demo")
+    assert again["ingest"]["documents_added"] == 0
+    assert len(again["ingest"]["skipped"]) == len(manifest)
+    assert again["segments"] == summary["segments"]
