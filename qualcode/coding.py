@@ -85,39 +85,73 @@ def _check(con: duckdb.DuckDBPyConnection, decisions: list[Decision], version: i
                 )
 
 
+def append_decisions(con: duckdb.DuckDBPyConnection, decisions: list[Decision]) -> list[int]:
+    """Check and append decisions inside the caller's transaction; return event ids."""
+    if not decisions:
+        return []
+    version = latest_version(con)
+    _check(con, decisions, version)
+    return [
+        con.execute(
+            "INSERT INTO coding_events (segment_id, start_offset, end_offset, code_id, "
+            "coder, action, source, score, model, codebook_version, memo) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [
+                d.segment_id,
+                d.start,
+                d.end,
+                d.code_id,
+                d.coder,
+                d.action,
+                d.source,
+                d.score,
+                d.model,
+                version,
+                d.memo,
+            ],
+        ).fetchone()[0]
+        for d in decisions
+    ]
+
+
 def record_decisions(project: Project, decisions: Iterable[Decision]) -> list[int]:
     """Append decisions in one transaction; return their event ids, in order."""
     decisions = list(decisions)
     if not decisions:
         return []
     with project.transaction() as con:
-        version = latest_version(con)
-        _check(con, decisions, version)
-        ids = []
-        for d in decisions:
-            ids.append(
-                con.execute(
-                    "INSERT INTO coding_events (segment_id, start_offset, end_offset, code_id, "
-                    "coder, action, source, score, model, codebook_version, memo) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    [
-                        d.segment_id,
-                        d.start,
-                        d.end,
-                        d.code_id,
-                        d.coder,
-                        d.action,
-                        d.source,
-                        d.score,
-                        d.model,
-                        version,
-                        d.memo,
-                    ],
-                ).fetchone()[0]
-            )
-        return ids
+        return append_decisions(con, decisions)
 
 
 def record_decision(project: Project, decision: Decision) -> int:
     """Append one decision; return its event id."""
     return record_decisions(project, [decision])[0]
+
+
+def append_reviews(con: duckdb.DuckDBPyConnection, segment_ids: list[int], coder: str) -> None:
+    """Mark segments as reviewed by a coder, inside the caller's transaction."""
+    if not coder or not coder.strip():
+        raise QualcodeError("a review needs a coder")
+    known = {
+        r[0]
+        for r in con.execute(
+            "SELECT id FROM segments WHERE list_contains(?, id)", [list(segment_ids)]
+        ).fetchall()
+    }
+    missing = [s for s in segment_ids if s not in known]
+    if missing:
+        raise QualcodeError(f"no segment with id {missing[0]}")
+    con.executemany(
+        "INSERT INTO segment_reviews (segment_id, coder) VALUES (?, ?)",
+        [[s, coder] for s in segment_ids],
+    )
+
+
+def mark_reviewed(project: Project, segment_ids: Iterable[int], coder: str) -> None:
+    """Record that a coder reviewed segments (and applied what their events say).
+
+    A reviewed segment without a coding of a code counts as "absent" for that
+    code in agreement; a segment never reviewed counts as missing.
+    """
+    with project.transaction() as con:
+        append_reviews(con, list(segment_ids), coder)

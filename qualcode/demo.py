@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.codebook.versions import load_codebook
+from qualcode.coders import add_coder
+from qualcode.coding_import import import_codings
 from qualcode.ingest.pipeline import Progress, ingest_paths
 from qualcode.resources import csf_pof_codebook, sample_corpus
 from qualcode.status import project_status
@@ -17,7 +19,9 @@ def build_demo(
 ) -> dict[str, Any]:
     """Create (or bring up to date) a demo project in `directory`; return its status.
 
-    Re-running is safe: the codebook and files already stored are skipped.
+    The sample's double codings (two synthetic coders) are imported once, and a
+    coder named "supervisor" is registered. Re-running is safe: what is already
+    stored is skipped.
     """
     sample = Path(sample_dir) if sample_dir else sample_corpus()
     project = Project.init(Path(directory) / "qualcode.duckdb")
@@ -25,7 +29,18 @@ def build_demo(
     report = ingest_paths(
         project, [sample], manifest=sample / "manifest.csv", actor="demo", progress=progress
     )
+    codings = sample / "codings.csv"
+    if codings.exists() and not _has_imported_codings(project):
+        import_codings(project, codings, actor="demo")
+    add_coder(project, "supervisor", "supervisor", actor="demo")
     summary = project_status(project)
     summary["db"] = str(project.path)
     summary["ingest"] = report.to_json()
     return summary
+
+
+def _has_imported_codings(project: Project) -> bool:
+    with project.connect(read_only=True) as con:
+        return bool(
+            con.execute("SELECT 1 FROM coding_events WHERE source = 'import' LIMIT 1").fetchone()
+        )

@@ -1,0 +1,163 @@
+"""Agreement on a project: overall (codes pooled) and per code, at the segment.
+
+Definitions reported with every figure:
+- percent agreement is Krippendorff's pairable-value weighted observed agreement;
+- per-code kappa is Cohen's kappa on present/absent of that code (binarised),
+  over the segments both coders reviewed;
+- the overall figures pool codes: each (segment, code) pair is one rating unit,
+  over the codes at least one of the coders applied (a code nobody used would
+  only add absent-absent pairs and inflate agreement);
+- confidence intervals are percentile bootstraps that resample whole segments
+  (a segment's codes stay together), with a fixed seed so reruns agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from qualcode.agreement.bootstrap import bootstrap_intervals
+from qualcode.agreement.layers import Layers, load_layers
+from qualcode.agreement.stats import (
+    PERCENT_DEFINITIONS,
+    cohen_kappa,
+    complete_units,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+)
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+
+RARE_POSITIVES = 10
+"""A code with fewer present ratings than this is flagged: kappa is unstable there."""
+
+DEFINITIONS = {
+    "unit": "segment; a coder's unreviewed segments are missing, not absent",
+    "percent_agreement": PERCENT_DEFINITIONS["pairable"],
+    "overall": "codes pooled: each (segment, code) pair is one unit, over the codes at "
+    "least one of these coders applied (codes nobody used would only add agreement)",
+    "per_code_kappa": "Cohen's kappa on present/absent of the code (binarised), "
+    "segments both coders reviewed",
+    "fleiss_kappa": "complete units only (every coder reviewed the segment)",
+    "ci95": "percentile bootstrap over segments (a segment's codes stay together), seed 0",
+    "rare": f"fewer than {RARE_POSITIVES} present ratings: kappa is unstable",
+}
+
+BY_CHOICES = ("code", "document", "location", "session")
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 6)
+
+
+def _pooled(values: np.ndarray) -> np.ndarray:
+    """coders x (segments * codes)."""
+    return values.reshape(values.shape[0], -1)
+
+
+def _statistics(matrix: np.ndarray) -> dict[str, float | None]:
+    """The overall statistics of a coders x units matrix of 0/1/NaN."""
+    n_coders = matrix.shape[0]
+    complete = complete_units(matrix) if n_coders >= 2 else matrix[:, :0]
+    return {
+        "percent_agreement": _finite(percent_agreement(matrix)),
+        "cohen_kappa": _finite(cohen_kappa(matrix[0], matrix[1])) if n_coders == 2 else None,
+        "fleiss_kappa": _finite(fleiss_kappa(complete)) if complete.shape[1] else None,
+        "krippendorff_alpha": _finite(krippendorff_alpha(matrix)),
+        "gwet_ac1": _finite(gwet_ac1(matrix)),
+    }
+
+
+def _pairable_segments(values: np.ndarray) -> int:
+    rated = (~np.isnan(values[:, :, 0])).sum(axis=0) if values.shape[2] else np.zeros(0)
+    return int((rated >= 2).sum())
+
+
+def _per_code(layers: Layers, values: np.ndarray) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    two = len(layers.coders) == 2
+    for k, code in enumerate(layers.codes):
+        matrix = values[:, :, k]
+        rated = ~np.isnan(matrix)
+        pairable = rated.sum(axis=0) >= 2
+        positives = int(np.nansum(matrix))
+        n_ratings = int(rated.sum())
+        prevalence = positives / n_ratings if n_ratings else 0.0
+        if positives == 0:
+            continue
+        out[code] = {
+            "n_units": int(pairable.sum()),
+            "prevalence": round(prevalence, 6),
+            "positives": positives,
+            "percent_agreement": _finite(percent_agreement(matrix)),
+            "cohen_kappa": _finite(cohen_kappa(matrix[0], matrix[1])) if two else None,
+            "krippendorff_alpha": _finite(krippendorff_alpha(matrix)),
+            "gwet_ac1": _finite(gwet_ac1(matrix)),
+            "rare": positives < RARE_POSITIVES,
+        }
+    return out
+
+
+def _groups(layers: Layers, by: str) -> dict[str, np.ndarray]:
+    if by == "document":
+        keys = [str(d) for d in layers.documents]
+    elif by == "location":
+        keys = [loc or "(none)" for loc in layers.locations]
+    else:
+        keys = [ses or "(none)" for ses in layers.sessions]
+    groups: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key, []).append(index)
+    return {key: np.array(indices) for key, indices in sorted(groups.items())}
+
+
+def agreement_report(
+    project: Project,
+    coders: list[str] | None = None,
+    by: str | None = None,
+    sample: str | None = None,
+    ci: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Agreement between coders on a project; see the module docstring for definitions."""
+    if by is not None and by not in BY_CHOICES:
+        raise QualcodeError(f"--by must be one of {', '.join(BY_CHOICES)}")
+    layers = load_layers(project, coders, sample)
+    if len(layers.coders) < 2:
+        raise QualcodeError("agreement needs two or more coders with decisions")
+    n_units = _pairable_segments(layers.values)
+    if n_units == 0:
+        raise QualcodeError("no segment was reviewed by two or more of these coders")
+    used = np.nansum(layers.values, axis=(0, 1)) > 0
+    if not used.any():
+        raise QualcodeError("none of these coders applied any code")
+    layers.codes = [code for code, keep in zip(layers.codes, used, strict=True) if keep]
+    layers.values = values = layers.values[:, :, used]
+    overall: dict[str, Any] = _statistics(_pooled(values))
+    overall["ci95"] = bootstrap_intervals(values, n_boot, seed) if ci else None
+    report: dict[str, Any] = {
+        "unit": "segment",
+        "n_units": n_units,
+        "n_segments_reviewed": int(values.shape[1]),
+        "coders": layers.coders,
+        "sample": sample,
+        "overall": overall,
+        "per_code": _per_code(layers, values),
+        "definitions": DEFINITIONS,
+    }
+    if by in ("document", "location", "session"):
+        report["by"] = {
+            "dimension": by,
+            "groups": {
+                key: {
+                    "n_units": _pairable_segments(values[:, idx, :]),
+                    **_statistics(_pooled(values[:, idx, :])),
+                }
+                for key, idx in _groups(layers, by).items()
+            },
+        }
+    return report

@@ -1,0 +1,36 @@
+"""The project's coders and their roles."""
+
+from __future__ import annotations
+
+from qualcode.audit import log_action
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+
+ROLES = ("coder", "supervisor", "admin")
+RESERVED = ("consensus", "model")
+
+
+def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cli") -> None:
+    """Register a coder, or change the role of a registered one."""
+    name = name.strip()
+    if not name:
+        raise QualcodeError("a coder needs a name")
+    if name in RESERVED:
+        raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
+    if role not in ROLES:
+        raise QualcodeError(f"role must be one of {', '.join(ROLES)}")
+    with project.transaction() as con:
+        con.execute(
+            "INSERT INTO coders (name, role) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+            [name, role],
+        )
+        log_action(con, actor, "coder.add", {"name": name, "role": role})
+
+
+def list_coders(project: Project) -> list[dict[str, str]]:
+    with project.connect(read_only=True) as con:
+        return [
+            {"name": name, "role": role}
+            for name, role in con.execute("SELECT name, role FROM coders ORDER BY name").fetchall()
+        ]

@@ -1,0 +1,108 @@
+"""Importing coders' decisions from a CSV: `coder,document,segment,code,decision`.
+
+`document` is a document title (its current version), `segment` the segment's
+ordinal in that document, `decision` one of add, accept, reject, remove, or
+`reviewed` (with an empty code) for a segment the coder reviewed and left
+uncoded. The whole file goes in as one transaction, or nothing does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.audit import log_action
+from qualcode.coding import ACTIONS, Decision, append_decisions, append_reviews
+from qualcode.errors import InputError, QualcodeError
+from qualcode.ingest.decode import decode_bytes
+from qualcode.store import Project
+
+COLUMNS = ("coder", "document", "segment", "code", "decision")
+
+
+@dataclass
+class CodingsImport:
+    events: int
+    reviews: int
+    coders: list[str]
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read file ({exc.strerror or exc})") from None
+    reader = csv.DictReader(io.StringIO(decode_bytes(data, path)))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise InputError(
+            path, f"missing column '{missing[0]}' (found: {', '.join(header) or 'none'})"
+        )
+    try:
+        rows = [
+            {k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader
+        ]
+    except csv.Error as exc:
+        raise InputError(path, f"malformed CSV ({exc})") from None
+    if not rows:
+        raise InputError(path, "no codings in file")
+    return rows
+
+
+def import_codings(project: Project, path: str | Path, actor: str = "cli") -> CodingsImport:
+    """Append every row of a codings CSV as coding events (source 'import')."""
+    path = Path(path)
+    rows = _read_rows(path)
+    with project.transaction() as con:
+        segments = {
+            (title, ordinal): segment_id
+            for segment_id, title, ordinal in con.execute(
+                "SELECT s.id, d.title, s.ordinal FROM segments s "
+                "JOIN current_documents d ON d.id = s.document_id"
+            ).fetchall()
+        }
+        decisions: list[Decision] = []
+        reviews: dict[str, list[int]] = {}
+        for line, row in enumerate(rows, start=2):
+            where = f"line {line}"
+            if not row["coder"]:
+                raise InputError(path, f"{where}: empty coder")
+            try:
+                ordinal = int(row["segment"])
+            except ValueError:
+                raise InputError(path, f"{where}: segment must be a number") from None
+            segment_id = segments.get((row["document"], ordinal))
+            if segment_id is None:
+                raise InputError(
+                    path, f"{where}: no segment {ordinal} in document '{row['document']}'"
+                )
+            decision = row["decision"].lower()
+            if decision == "reviewed":
+                reviews.setdefault(row["coder"], []).append(segment_id)
+                continue
+            if decision not in ACTIONS:
+                raise InputError(
+                    path, f"{where}: decision must be one of {', '.join(ACTIONS)}, reviewed"
+                )
+            if not row["code"]:
+                raise InputError(path, f"{where}: empty code")
+            decisions.append(
+                Decision(segment_id, row["code"], row["coder"], decision, source="import")
+            )
+        try:
+            ids = append_decisions(con, decisions)
+            for coder, segment_ids in reviews.items():
+                append_reviews(con, segment_ids, coder)
+        except QualcodeError as exc:
+            raise InputError(path, str(exc)) from None
+        coders = sorted({r["coder"] for r in rows})
+        con.execute(
+            "INSERT INTO coders (name) SELECT unnest(?::VARCHAR[]) ON CONFLICT DO NOTHING",
+            [coders],
+        )
+        result = CodingsImport(len(ids), sum(len(v) for v in reviews.values()), coders)
+        log_action(con, actor, "codings.import", {"path": str(path), **result.__dict__})
+    return result
