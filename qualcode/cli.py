@@ -148,6 +148,8 @@ def ingest(
             typer.echo(f"failed: {failure['path']}: {failure['error']}", err=True)
     for path in report.without_location_session:
         typer.echo(f"note: {path} has no location and session", err=True)
+    for path in report.unlisted:
+        typer.echo(f"note: {path} passed over: not in the manifest", err=True)
     if report.failed:
         raise typer.Exit(1)
 
@@ -218,6 +220,76 @@ def codebook_export(
     typer.echo(f"wrote {output}")
 
 
+# --- REFI-QDA exchange ---
+export_app = typer.Typer(help="Export the project for other tools.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+import_app = typer.Typer(help="Import a project from other tools.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+PositionsOption = Annotated[
+    str,
+    typer.Option(
+        "--positions", help="How selection positions count: utf16 (as NVivo) or codepoints."
+    ),
+]
+
+
+def _position_unit(value: str) -> Any:
+    from qualcode.refi.positions import POSITION_UNITS
+
+    if value not in POSITION_UNITS:
+        _fail(f"--positions must be one of {', '.join(POSITION_UNITS)}", 2)
+    return value
+
+
+@export_app.command("qdpx")
+def export_qdpx_command(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .qdpx file to write.")],
+    positions: PositionsOption = "utf16",
+    as_json: JsonOption = False,
+) -> None:
+    """Write the project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti or MAXQDA."""
+    from qualcode.refi.project_export import export_qdpx
+
+    unit = _position_unit(positions)
+    with _reporting_errors():
+        report = export_qdpx(_project(), output, positions=unit)
+    if as_json:
+        _emit(report.to_json())
+    else:
+        typer.echo(
+            f"wrote {output}: {report.documents} documents, {report.codes} codes, "
+            f"{report.codings} codings by {report.coders} coders, {report.memos} memos, "
+            f"{report.cases} cases"
+        )
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+@import_app.command("qdpx")
+def import_qdpx_command(
+    file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx).")],
+    positions: PositionsOption = "utf16",
+    as_json: JsonOption = False,
+) -> None:
+    """Import sources, codes, codings, coders, memos and cases from a .qdpx, all or nothing."""
+    from qualcode.refi.project_import import import_qdpx
+
+    unit = _position_unit(positions)
+    with _reporting_errors():
+        report = import_qdpx(_project(), file, positions=unit)
+    if as_json:
+        _emit(report.to_json())
+    else:
+        typer.echo(
+            f"imported {file}: {report.documents} documents, {report.codes} codes "
+            f"(codebook v{report.codebook_version or '-'}), {report.codings} codings by "
+            f"{report.coders} coders, {report.memos} memos"
+        )
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Option(help="Where to build the demo project.")] = Path(
@@ -242,6 +314,207 @@ def demo(
     )
     for row in summary["documents_by_location_session"]:
         typer.echo(f"  {row['location']}, session {row['session']}: {row['documents']} documents")
+
+
+# --- agreement, adjudication, coders ---
+agreement_app = typer.Typer(
+    help="Inter-coder agreement at the segment, reliability samples, adjudication.",
+    invoke_without_command=True,
+)
+app.add_typer(agreement_app, name="agreement")
+codings_app = typer.Typer(help="Import coders' decisions.", no_args_is_help=True)
+app.add_typer(codings_app, name="codings")
+coders_app = typer.Typer(help="The project's coders and their roles.", no_args_is_help=True)
+app.add_typer(coders_app, name="coders")
+
+
+def _print_agreement(report: dict[str, Any]) -> None:
+    overall = report["overall"]
+    typer.echo(
+        f"unit: segment; {report['n_units']} segments coded by two or more of "
+        f"{', '.join(report['coders'])}"
+    )
+    for name in (
+        "percent_agreement",
+        "cohen_kappa",
+        "fleiss_kappa",
+        "krippendorff_alpha",
+        "gwet_ac1",
+    ):
+        value = overall[name]
+        interval = (overall.get("ci95") or {}).get(name) or [None, None]
+        shown = "-" if value is None else f"{value:.3f}"
+        ci = "" if interval[0] is None else f"  95% CI {interval[0]:.3f} to {interval[1]:.3f}"
+        typer.echo(f"  {name:20} {shown}{ci}")
+    typer.echo("per code (kappa: binarised Cohen; alpha; AC1; n; prevalence):")
+    for code, row in report["per_code"].items():
+        cells = [
+            "-" if row[k] is None else f"{row[k]:.2f}"
+            for k in ("cohen_kappa", "krippendorff_alpha", "gwet_ac1")
+        ]
+        flag = "  rare: unstable" if row["rare"] else ""
+        typer.echo(
+            f"  {code:26} {cells[0]:>6} {cells[1]:>6} {cells[2]:>6} "
+            f"{row['n_units']:>5} {row['prevalence']:.3f}{flag}"
+        )
+    for key, group in (report.get("by") or {}).get("groups", {}).items():
+        alpha = group["krippendorff_alpha"]
+        typer.echo(
+            f"  {report['by']['dimension']} {key}: n={group['n_units']}, alpha="
+            + ("-" if alpha is None else f"{alpha:.3f}")
+        )
+
+
+@agreement_app.callback()
+def agreement(
+    ctx: typer.Context,
+    coders: Annotated[
+        str | None, typer.Option(help="Comma-separated coders; 'model' adds the suggestions.")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="code, document, location or session.")] = None,
+    sample: Annotated[str | None, typer.Option(help="Only this reliability sample.")] = None,
+    table: Annotated[
+        Path | None, typer.Option(help="A CSV of unit,coder,value rows instead of the project.")
+    ] = None,
+    level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    show_disagreements: Annotated[
+        bool, typer.Option("--disagreements", help="List the segments coders disagree on.")
+    ] = False,
+    code: Annotated[str | None, typer.Option(help="With --disagreements: one code.")] = None,
+    ci: Annotated[bool, typer.Option(help="Bootstrap 95% confidence intervals.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Agreement between coders on the project (or on any ratings table with --table)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from qualcode.agreement.adjudication import disagreements
+    from qualcode.agreement.report import agreement_report
+    from qualcode.agreement.table import table_report
+
+    with _reporting_errors():
+        if table is not None:
+            payload = table_report(table, level=level)
+            if as_json:
+                _emit(payload)
+            else:
+                for key, value in payload.items():
+                    typer.echo(f"{key:28} {value}")
+            return
+        names = [c.strip() for c in coders.split(",")] if coders else None
+        project = _project()
+        if show_disagreements:
+            found = disagreements(project, names, code=code, sample=sample)
+            if as_json:
+                _emit({"disagreements": [d.__dict__ for d in found]})
+                return
+            for d in found:
+                said = ", ".join(f"{c}: {v}" for c, v in d.decisions.items())
+                settled = f" [settled: {d.settled}]" if d.settled else ""
+                typer.echo(
+                    f"{d.code_id} | {d.document} #{d.ordinal} (segment {d.segment_id})"
+                    f" | {said}{settled}\n    {d.speaker or '-'}: {d.text}"
+                )
+            typer.echo(f"{len(found)} disagreements")
+            return
+        report = agreement_report(
+            project, names, by=None if by == "code" else by, sample=sample, ci=ci
+        )
+    if as_json:
+        _emit(report)
+    else:
+        _print_agreement(report)
+
+
+@agreement_app.command("sample")
+def agreement_sample(
+    name: Annotated[str, typer.Option(help="The sample's name, e.g. round1.")],
+    fraction: Annotated[float, typer.Option(help="Share of units to take, 0 to 1.")] = 0.2,
+    stratify: Annotated[
+        str | None, typer.Option(help="Comma-separated: location, session.")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="segment or document.")] = "segment",
+    seed: Annotated[int, typer.Option(help="Change to draw a different sample.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Pick a reproducible subset of segments (or documents) for double coding."""
+    from qualcode.agreement.sampling import create_sample
+
+    strata = [s.strip() for s in stratify.split(",")] if stratify else []
+    with _reporting_errors():
+        sample = create_sample(_project(), name, fraction, strata, unit=unit, seed=seed)
+    if as_json:
+        _emit(sample.__dict__)
+    else:
+        typer.echo(
+            f"sample '{sample.name}': {sample.segments} segments in {sample.documents} documents"
+        )
+
+
+@agreement_app.command("settle")
+def agreement_settle(
+    segment: Annotated[int, typer.Option(help="The segment id.")],
+    code: Annotated[str, typer.Option(help="The code id.")],
+    supervisor: Annotated[str, typer.Option("--as", help="The supervisor settling it.")],
+    adopt: Annotated[str | None, typer.Option(help="Adopt this coder's decision.")] = None,
+    decision: Annotated[
+        str | None, typer.Option(help="present or absent, when deciding otherwise.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (needed with --decision).")] = None,
+) -> None:
+    """Settle a disagreement: the consensus layer gets the decision, coders' layers stay."""
+    from qualcode.agreement.adjudication import settle
+
+    with _reporting_errors():
+        event = settle(
+            _project(), segment, code, supervisor, decision=decision, adopt=adopt, reason=reason
+        )
+    typer.echo(f"settled (event {event})")
+
+
+@codings_app.command("import")
+def codings_import(
+    file: Annotated[Path, typer.Argument(help="CSV: coder,document,segment,code,decision.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Append coders' decisions from a CSV, all or nothing."""
+    from qualcode.coding_import import import_codings
+
+    with _reporting_errors():
+        result = import_codings(_project(), file)
+    if as_json:
+        _emit(result.__dict__)
+    else:
+        typer.echo(
+            f"{result.events} decisions and {result.reviews} reviewed-only segments "
+            f"from {', '.join(result.coders)}"
+        )
+
+
+@coders_app.command("add")
+def coders_add(
+    name: Annotated[str, typer.Argument(help="The coder's name.")],
+    role: Annotated[str, typer.Option(help="coder or supervisor.")] = "coder",
+) -> None:
+    """Register a coder (or change their role)."""
+    from qualcode.coders import add_coder
+
+    with _reporting_errors():
+        add_coder(_project(), name, role)
+    typer.echo(f"{name}: {role}")
+
+
+@coders_app.command("list")
+def coders_list(as_json: JsonOption = False) -> None:
+    """The registered coders and their roles."""
+    from qualcode.coders import list_coders
+
+    with _reporting_errors():
+        found = list_coders(_project())
+    if as_json:
+        _emit({"coders": found})
+    else:
+        for row in found:
+            typer.echo(f"{row['name']}: {row['role']}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -114,11 +114,18 @@ def test_directory_walk_skips_readme_manifest_and_hidden(tmp_path: Path) -> None
         "sub/c.txt",
     ):
         write(tmp_path / name, "YP1: hello")
-    assert [p.relative_to(tmp_path).as_posix() for p in collect_files([tmp_path])] == [
-        "a.md",
-        "b.txt",
-        "sub/c.txt",
-    ]
+    files, unlisted = collect_files([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a.md", "b.txt", "sub/c.txt"]
+    assert unlisted == []
+
+
+def test_with_a_manifest_the_walk_takes_listed_files_only(project: Project, tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", TRANSCRIPT)
+    write(tmp_path / "codings.csv", "coder,document,segment,code,decision\n")
+    manifest = write(tmp_path / "manifest.csv", "file,location,session\na.txt,L1,1\n")
+    report = ingest_paths(project, [tmp_path], manifest=manifest)
+    assert (report.documents_added, report.failed) == (1, [])
+    assert report.unlisted == [str(tmp_path / "codings.csv")]
 
 
 def test_reingest_is_idempotent(project: Project, tmp_path: Path) -> None:

@@ -53,6 +53,9 @@ class Manifest:
         by_name = [attrs for path, attrs in self.rows.items() if path.name == file.name]
         return by_name[0] if len(by_name) == 1 else FileAttributes()
 
+    def lists(self, file: Path) -> bool:
+        return file.resolve() in self.rows
+
     def is_manifest(self, file: Path) -> bool:
         return file.resolve() == self.path.resolve()
 

@@ -40,6 +40,7 @@ class IngestReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     without_location_session: list[str] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)  # passed over: not in the manifest
 
     def to_json(self) -> dict:
         return {
@@ -50,30 +51,38 @@ class IngestReport:
         }
 
 
-def collect_files(paths: Iterable[str | Path], manifest: Manifest | None = None) -> list[Path]:
-    """The files to ingest: given files as they are, directories walked in name order.
+def collect_files(
+    paths: Iterable[str | Path], manifest: Manifest | None = None
+) -> tuple[list[Path], list[Path]]:
+    """The files to ingest, and the files a directory walk passed over as unlisted.
 
-    A directory walk takes supported formats only, and passes over hidden files,
-    README and manifest files, and the manifest in use.
+    Given files are taken as they are. A directory is walked in name order for
+    supported formats, passing over hidden files and README and manifest files;
+    with a manifest, the walk takes only the files the manifest lists, so other
+    data kept beside the corpus (a codings table, say) is not read as a document.
     """
     files: list[Path] = []
+    unlisted: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if not child.is_file() or child.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    continue
-                relative = child.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if child.stem.lower() in _SKIPPED_NAMES:
-                    continue
-                if manifest is not None and manifest.is_manifest(child):
-                    continue
-                files.append(child)
-        else:
+        if not path.is_dir():
             files.append(path)
-    return files
+            continue
+        for child in sorted(path.rglob("*")):
+            if not child.is_file() or child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            relative = child.relative_to(path)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            if child.stem.lower() in _SKIPPED_NAMES:
+                continue
+            if manifest is not None and manifest.is_manifest(child):
+                continue
+            if manifest is not None and not manifest.lists(child):
+                unlisted.append(child)
+                continue
+            files.append(child)
+    return files, unlisted
 
 
 def ingest_paths(
@@ -90,8 +99,8 @@ def ingest_paths(
     A malformed manifest raises InputError before any file is read.
     """
     parsed_manifest = read_manifest(manifest) if manifest is not None else None
-    files = collect_files(paths, parsed_manifest)
-    report = IngestReport()
+    files, unlisted = collect_files(paths, parsed_manifest)
+    report = IngestReport(unlisted=[str(p) for p in unlisted])
     for done, path in enumerate(files, start=1):
         try:
             attributes = (
