@@ -14,6 +14,7 @@ score is at least 0.5.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -49,18 +50,43 @@ def human_coders(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in found]
 
 
-def _model_pairs(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
+def _columns(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> dict[str, np.ndarray]:
+    """A query's columns as numpy arrays (strings as object arrays)."""
+    return {name: np.asarray(col) for name, col in con.execute(sql, params).fetchnumpy().items()}
+
+
+def _model_columns(
+    con: duckdb.DuckDBPyConnection, sample: str | None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     run = con.execute("SELECT max(run_id) FROM suggestions").fetchone()[0]
     if run is None:
         raise QualcodeError("the model has no suggestions yet (run 'qualcode suggest' first)")
-    reviewed = con.execute(
-        "SELECT DISTINCT segment_id, ? FROM suggestions WHERE run_id = ?", [MODEL_CODER, run]
-    ).fetchall()
-    coded = con.execute(
-        "SELECT DISTINCT segment_id, code_id, ? FROM suggestions WHERE run_id = ? AND score >= ?",
-        [MODEL_CODER, run, MODEL_THRESHOLD],
-    ).fetchall()
+    in_sample = _SAMPLE_FILTER if sample else ""
+    params = {"run": run, "threshold": MODEL_THRESHOLD, "model": MODEL_CODER}
+    if sample:
+        params["sample"] = sample
+    reviewed = _columns(
+        con,
+        "SELECT DISTINCT segment_id, $model AS coder FROM suggestions "
+        f"WHERE run_id = $run{in_sample}",
+        {k: v for k, v in params.items() if k != "threshold"},
+    )
+    coded = _columns(
+        con,
+        "SELECT DISTINCT segment_id, code_id, $model AS coder FROM suggestions "
+        f"WHERE run_id = $run AND score >= $threshold{in_sample}",
+        params,
+    )
     return reviewed, coded
+
+
+_SAMPLE_FILTER = (
+    " AND segment_id IN (SELECT segment_id FROM reliability_sample_segments WHERE sample = $sample)"
+)
+
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
 def load_layers(
@@ -81,41 +107,31 @@ def load_layers(
             ).fetchone()
         ):
             raise QualcodeError(f"no reliability sample named '{sample}'")
-        sample_filter = (
-            " AND segment_id IN (SELECT segment_id FROM reliability_sample_segments "
-            "WHERE sample = $sample)"
-            if sample
-            else ""
-        )
-        people = [c for c in chosen if c != MODEL_CODER]
-        params: dict = {"coders": people}
+        in_sample = _SAMPLE_FILTER if sample else ""
+        params: dict[str, Any] = {"coders": [c for c in chosen if c != MODEL_CODER]}
         if sample:
             params["sample"] = sample
-        reviewed = con.execute(
-            "SELECT DISTINCT segment_id, coder FROM (SELECT segment_id, coder FROM coding_events "
-            "UNION ALL SELECT segment_id, coder FROM segment_reviews) "
-            f"WHERE list_contains($coders, coder){sample_filter}",
-            params,
-        ).fetchall()
-        coded = con.execute(
-            "SELECT DISTINCT segment_id, code_id, coder FROM codings "
-            f"WHERE list_contains($coders, coder){sample_filter}",
-            params,
-        ).fetchall()
+        reviewed = [
+            _columns(
+                con,
+                "SELECT DISTINCT segment_id, coder FROM (SELECT segment_id, coder "
+                "FROM coding_events UNION ALL SELECT segment_id, coder FROM segment_reviews) "
+                f"WHERE list_contains($coders, coder){in_sample}",
+                params,
+            )
+        ]
+        coded = [
+            _columns(
+                con,
+                "SELECT DISTINCT segment_id, code_id, coder FROM codings "
+                f"WHERE list_contains($coders, coder){in_sample}",
+                params,
+            )
+        ]
         if MODEL_CODER in chosen:
-            model_reviewed, model_coded = _model_pairs(con)
-            if sample:
-                members = {
-                    r[0]
-                    for r in con.execute(
-                        "SELECT segment_id FROM reliability_sample_segments WHERE sample = ?",
-                        [sample],
-                    ).fetchall()
-                }
-                model_reviewed = [r for r in model_reviewed if r[0] in members]
-                model_coded = [r for r in model_coded if r[0] in members]
-            reviewed += model_reviewed
-            coded += model_coded
+            model_reviewed, model_coded = _model_columns(con, sample)
+            reviewed.append(model_reviewed)
+            coded.append(model_coded)
         codable = [
             r[0]
             for r in con.execute(
@@ -123,29 +139,29 @@ def load_layers(
                 "(SELECT max(version) FROM codebook_versions) ORDER BY ordinal"
             ).fetchall()
         ]
-        segment_ids = np.array(sorted({r[0] for r in reviewed}), dtype=np.int64)
+        seen = _concat(reviewed)
+        applied = _concat(coded)
+        segment_ids = np.unique(seen["segment_id"].astype(np.int64))
         context = con.execute(
             "SELECT s.id, s.document_id, c.location, c.session FROM segments s "
             "JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = d.case_id "
             "WHERE list_contains($ids, s.id) ORDER BY s.id",
             {"ids": segment_ids.tolist()},
         ).fetchall()
-    missing = [c for c in chosen if c not in {r[1] for r in reviewed}]
+    present_coders = set(seen["coder"].tolist())
+    missing = [c for c in chosen if c not in present_coders]
     if missing:
         raise QualcodeError(f"coder '{missing[0]}' has no decisions to compare")
-    codes = codable + sorted({r[1] for r in coded} - set(codable))
+    codes = codable + sorted(set(applied["code_id"].tolist()) - set(codable))
     coder_index = {c: i for i, c in enumerate(chosen)}
     code_index = {k: i for i, k in enumerate(codes)}
     values = np.full((len(chosen), len(segment_ids), len(codes)), np.nan)
-    if reviewed:
-        seg = np.searchsorted(segment_ids, np.fromiter((r[0] for r in reviewed), np.int64))
-        who = np.fromiter((coder_index[r[1]] for r in reviewed), np.int64)
-        values[who, seg, :] = 0.0
-    if coded:
-        seg = np.searchsorted(segment_ids, np.fromiter((r[0] for r in coded), np.int64))
-        what = np.fromiter((code_index[r[1]] for r in coded), np.int64)
-        who = np.fromiter((coder_index[r[2]] for r in coded), np.int64)
-        values[who, seg, what] = 1.0
+    seg = np.searchsorted(segment_ids, seen["segment_id"].astype(np.int64))
+    values[_lookup(seen["coder"], coder_index), seg, :] = 0.0
+    if applied["segment_id"].size:
+        seg = np.searchsorted(segment_ids, applied["segment_id"].astype(np.int64))
+        who = _lookup(applied["coder"], coder_index)
+        values[who, seg, _lookup(applied["code_id"], code_index)] = 1.0
     return Layers(
         coders=chosen,
         segment_ids=segment_ids,
@@ -155,3 +171,9 @@ def load_layers(
         locations=[r[2] for r in context],
         sessions=[r[3] for r in context],
     )
+
+
+def _lookup(labels: np.ndarray, index: dict[str, int]) -> np.ndarray:
+    """Positions of string labels, mapping each distinct label once."""
+    distinct, inverse = np.unique(labels.astype(str), return_inverse=True)
+    return np.array([index[label] for label in distinct], dtype=np.int64)[inverse]

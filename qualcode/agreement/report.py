@@ -17,17 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from qualcode.agreement.bootstrap import bootstrap_intervals
+from qualcode.agreement.binary import NAMES, bootstrap_intervals, statistics_from_totals, totals
 from qualcode.agreement.layers import Layers, load_layers
-from qualcode.agreement.stats import (
-    PERCENT_DEFINITIONS,
-    cohen_kappa,
-    complete_units,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    percent_agreement,
-)
+from qualcode.agreement.stats import PERCENT_DEFINITIONS
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 
@@ -53,22 +45,16 @@ def _finite(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
-def _pooled(values: np.ndarray) -> np.ndarray:
-    """coders x (segments * codes)."""
-    return values.reshape(values.shape[0], -1)
-
-
-def _statistics(matrix: np.ndarray) -> dict[str, float | None]:
-    """The overall statistics of a coders x units matrix of 0/1/NaN."""
-    n_coders = matrix.shape[0]
-    complete = complete_units(matrix) if n_coders >= 2 else matrix[:, :0]
-    return {
-        "percent_agreement": _finite(percent_agreement(matrix)),
-        "cohen_kappa": _finite(cohen_kappa(matrix[0], matrix[1])) if n_coders == 2 else None,
-        "fleiss_kappa": _finite(fleiss_kappa(complete)) if complete.shape[1] else None,
-        "krippendorff_alpha": _finite(krippendorff_alpha(matrix)),
-        "gwet_ac1": _finite(gwet_ac1(matrix)),
-    }
+def _figures(summed: np.ndarray, n_coders: int) -> list[dict[str, float | None]]:
+    """The five statistics for each row of summed totals, JSON-ready."""
+    stats = statistics_from_totals(np.atleast_2d(summed), n_coders)
+    rows = []
+    for i in range(np.atleast_2d(summed).shape[0]):
+        row = {name: _finite(stats[name][i]) for name in NAMES}
+        if n_coders != 2:
+            row["cohen_kappa"] = None
+        rows.append(row)
+    return rows
 
 
 def _pairable_segments(values: np.ndarray) -> int:
@@ -76,26 +62,21 @@ def _pairable_segments(values: np.ndarray) -> int:
     return int((rated >= 2).sum())
 
 
-def _per_code(layers: Layers, values: np.ndarray) -> dict[str, dict[str, Any]]:
+def _per_code(layers: Layers, per_code: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Per-code figures; per_code holds each code's totals (see binary.totals)."""
+    figures = _figures(per_code, len(layers.coders))
     out: dict[str, dict[str, Any]] = {}
-    two = len(layers.coders) == 2
-    for k, code in enumerate(layers.codes):
-        matrix = values[:, :, k]
-        rated = ~np.isnan(matrix)
-        pairable = rated.sum(axis=0) >= 2
-        positives = int(np.nansum(matrix))
-        n_ratings = int(rated.sum())
-        prevalence = positives / n_ratings if n_ratings else 0.0
-        if positives == 0:
-            continue
+    for code, sums, row in zip(layers.codes, per_code, figures, strict=True):
+        pairable_units, present, absent = sums[4], sums[7], sums[8]
+        positives = int(present)
         out[code] = {
-            "n_units": int(pairable.sum()),
-            "prevalence": round(prevalence, 6),
+            "n_units": int(pairable_units),
+            "prevalence": round(present / (present + absent), 6) if present + absent else 0.0,
             "positives": positives,
-            "percent_agreement": _finite(percent_agreement(matrix)),
-            "cohen_kappa": _finite(cohen_kappa(matrix[0], matrix[1])) if two else None,
-            "krippendorff_alpha": _finite(krippendorff_alpha(matrix)),
-            "gwet_ac1": _finite(gwet_ac1(matrix)),
+            "percent_agreement": row["percent_agreement"],
+            "cohen_kappa": row["cohen_kappa"],
+            "krippendorff_alpha": row["krippendorff_alpha"],
+            "gwet_ac1": row["gwet_ac1"],
             "rare": positives < RARE_POSITIVES,
         }
     return out
@@ -137,8 +118,12 @@ def agreement_report(
         raise QualcodeError("none of these coders applied any code")
     layers.codes = [code for code, keep in zip(layers.codes, used, strict=True) if keep]
     layers.values = values = layers.values[:, :, used]
-    overall: dict[str, Any] = _statistics(_pooled(values))
-    overall["ci95"] = bootstrap_intervals(values, n_boot, seed) if ci else None
+    per_segment, per_code = totals(values)
+    n_coders = len(layers.coders)
+    overall: dict[str, Any] = _figures(per_segment.sum(axis=0), n_coders)[0]
+    overall["ci95"] = (
+        bootstrap_intervals(values, n_boot, seed, per_segment=per_segment) if ci else None
+    )
     report: dict[str, Any] = {
         "unit": "segment",
         "n_units": n_units,
@@ -146,7 +131,7 @@ def agreement_report(
         "coders": layers.coders,
         "sample": sample,
         "overall": overall,
-        "per_code": _per_code(layers, values),
+        "per_code": _per_code(layers, per_code),
         "definitions": DEFINITIONS,
     }
     if by in ("document", "location", "session"):
@@ -155,7 +140,7 @@ def agreement_report(
             "groups": {
                 key: {
                     "n_units": _pairable_segments(values[:, idx, :]),
-                    **_statistics(_pooled(values[:, idx, :])),
+                    **_figures(per_segment[idx].sum(axis=0), n_coders)[0],
                 }
                 for key, idx in _groups(layers, by).items()
             },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qualcode.agreement.bootstrap import (
+from qualcode.agreement.binary import (
     NAMES,
     bootstrap_intervals,
     segment_totals,
@@ -66,3 +66,16 @@ def test_intervals_are_reproducible_and_contain_the_estimate() -> None:
     for name in NAMES:
         low, high = first[name]
         assert low <= point[name] <= high, name
+
+
+@pytest.mark.parametrize("coders", [2, 3])
+def test_per_code_totals_equal_general_statistics(coders: int) -> None:
+    from qualcode.agreement.binary import totals
+
+    values = random_layers(11, coders)
+    _, per_code = totals(values)
+    fast = statistics_from_totals(per_code, coders)
+    for k in range(values.shape[2]):
+        slow = general(values[:, :, k : k + 1])
+        for name in NAMES:
+            assert fast[name][k] == pytest.approx(slow[name], abs=1e-9, nan_ok=True), (k, name)

@@ -1,11 +1,12 @@
-"""Fast bootstrap intervals for present/absent codings pooled over codes.
+"""Agreement statistics for present/absent codings, from sums over units.
 
-Every statistic qualcode reports on 0/1 data is a function of a few sums over
-units (numbers of ratings and of "present" ratings per unit), and each sum is a
-sum over segments. So a bootstrap resample of segments is a weighted sum of
-per-segment totals: one matrix product for all resamples instead of recomputing
-every statistic on every resample. Tests check each statistic against the
-general functions in `stats.py` on the same resamples.
+Every statistic qualcode reports on 0/1 data (percent agreement, Cohen's and
+Fleiss' kappa, Krippendorff's alpha, Gwet's AC1) is a function of a few sums over
+units: numbers of ratings and of "present" ratings per unit. Summing those per
+segment (codes pooled) or per code (segments pooled) gives every figure of a
+project report in one vectorised pass, and a bootstrap resample of segments is a
+weighted sum of per-segment totals: one matrix product for all resamples. Tests
+check each statistic against the general functions in `stats.py`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import numpy as np
 NAMES = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")
 
 
-def segment_totals(values: np.ndarray) -> np.ndarray:
-    """Per-segment sufficient statistics of a coders x segments x codes 0/1/NaN array.
+def totals(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sufficient statistics of a coders x segments x codes 0/1/NaN array, summed
+    per segment (segments x 16) and per code (codes x 16).
 
     Columns: pairable values, pairable presents, off-diagonal coincidences,
     per-unit pair agreement sum, pairable units, share-present sum over rated
@@ -31,35 +33,40 @@ def segment_totals(values: np.ndarray) -> np.ndarray:
     pairable = n >= 2
     safe = np.where(pairable, n, 2.0)
     agree_pairs = k * (k - 1) + (n - k) * (n - k - 1)
-    cols = [
-        np.where(pairable, n, 0.0),
-        np.where(pairable, k, 0.0),
-        np.where(pairable, 2 * k * (n - k) / (safe - 1), 0.0),
-        np.where(pairable, agree_pairs / (safe * (safe - 1)), 0.0),
-        pairable.astype(float),
-        np.where(n >= 1, k / np.where(n >= 1, n, 1.0), 0.0),
-        (n >= 1).astype(float),
-        k,
-        n - k,
-    ]
     complete = n == n_coders
-    cols += [
-        complete.astype(float),
-        np.where(complete, k, 0.0),
-        np.where(complete, agree_pairs / max(n_coders * (n_coders - 1), 1), 0.0),
-    ]
-    if n_coders >= 2:
-        a, b = values[0], values[1]
-        both = rated[0] & rated[1]
-        cols += [
-            (both & (a == 1) & (b == 1)).astype(float),
-            (both & (a == 1) & (b == 0)).astype(float),
-            (both & (a == 0) & (b == 1)).astype(float),
-            (both & (a == 0) & (b == 0)).astype(float),
-        ]
-    else:
-        cols += [np.zeros_like(n)] * 4
-    return np.stack([c.sum(axis=1) for c in cols], axis=1)
+
+    def columns():
+        yield np.where(pairable, n, 0.0)
+        yield np.where(pairable, k, 0.0)
+        yield np.where(pairable, 2 * k * (n - k) / (safe - 1), 0.0)
+        yield np.where(pairable, agree_pairs / (safe * (safe - 1)), 0.0)
+        yield pairable.astype(float)
+        yield np.where(n >= 1, k / np.where(n >= 1, n, 1.0), 0.0)
+        yield (n >= 1).astype(float)
+        yield k
+        yield n - k
+        yield complete.astype(float)
+        yield np.where(complete, k, 0.0)
+        yield np.where(complete, agree_pairs / max(n_coders * (n_coders - 1), 1), 0.0)
+        if n_coders >= 2:
+            a, b = values[0], values[1]
+            both = rated[0] & rated[1]
+            for x, y in ((1, 1), (1, 0), (0, 1), (0, 0)):
+                yield (both & (a == x) & (b == y)).astype(float)
+        else:
+            for _ in range(4):
+                yield np.zeros_like(n)
+
+    per_segment, per_code = [], []
+    for column in columns():
+        per_segment.append(column.sum(axis=1))
+        per_code.append(column.sum(axis=0))
+    return np.stack(per_segment, axis=1), np.stack(per_code, axis=1)
+
+
+def segment_totals(values: np.ndarray) -> np.ndarray:
+    """Per-segment sums (codes pooled); see `totals`."""
+    return totals(values)[0]
 
 
 def _kappa(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -95,11 +102,14 @@ def statistics_from_totals(totals: np.ndarray, n_coders: int) -> dict[str, np.nd
 
 
 def bootstrap_intervals(
-    values: np.ndarray, n: int = 1000, seed: int = 0
+    values: np.ndarray,
+    n: int = 1000,
+    seed: int = 0,
+    per_segment: np.ndarray | None = None,
 ) -> dict[str, list[float | None]]:
     """Percentile 95% intervals, resampling segments with replacement."""
-    totals = segment_totals(values)
-    n_segments = totals.shape[0]
+    per_segment = segment_totals(values) if per_segment is None else per_segment
+    n_segments = per_segment.shape[0]
     rng = np.random.default_rng(seed)
     weights = np.stack(
         [
@@ -107,7 +117,7 @@ def bootstrap_intervals(
             for _ in range(n)
         ]
     ).astype(float)
-    draws = statistics_from_totals(weights @ totals, values.shape[0])
+    draws = statistics_from_totals(weights @ per_segment, values.shape[0])
     out: dict[str, list[float | None]] = {}
     for name in NAMES:
         finite = draws[name][np.isfinite(draws[name])]
