@@ -290,6 +290,111 @@ def import_qdpx_command(
         typer.echo(f"note: {note}", err=True)
 
 
+# --- suggestions ---
+@app.command()
+def suggest(
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="Codes kept per segment.")] = 5,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=0.0, max=1.0, help="Keep scores at or above this.")
+    ] = 0.0,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Embedding model name or directory; remembered for the project."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest codes for every segment, learning from the coders' decisions so far."""
+    from qualcode.suggest import configure_model
+    from qualcode.suggest import suggest as run_suggest
+
+    with _reporting_errors():
+        project = _project()
+        if model:
+            configure_model(project, model)
+        with _progress_bar("embedding", enabled=sys.stderr.isatty()) as progress:
+            report = run_suggest(project, top_k=top_k, min_score=min_score, progress=progress)
+    if report.fallback_reason:
+        typer.echo(f"note: model tfidf-fallback: {report.fallback_reason}", err=True)
+    if as_json:
+        _emit(report.to_json())
+        return
+    typer.echo(
+        f"{report.suggestions} suggestions for {report.segments} segments "
+        f"(model {report.model}, codebook v{report.codebook_version}, "
+        f"learned from {report.decisions} decisions)"
+    )
+    typer.echo(
+        f"embedded {report.embedded} texts, {report.cached} from the cache, "
+        f"in {report.seconds:.1f} s"
+    )
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="CSV: text, codes (';'-separated), id.")],
+    codebook: Annotated[
+        Path | None, typer.Option("--codebook", help="Score against this YAML, not the project.")
+    ] = None,
+    level: Annotated[
+        int, typer.Option("--level", min=0, help="Roll up to depth N (1 = top-level groups).")
+    ] = 0,
+    cv: Annotated[
+        int, typer.Option("--cv", min=0, help="K-fold learning mode (0 = zero-shot).")
+    ] = 0,
+    predictions: Annotated[
+        Path | None, typer.Option("--predictions", help="Write id, predicted, top per row.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure suggestion quality against human codes in a gold CSV."""
+    from qualcode.suggest.evaluate import evaluate as run_evaluate
+
+    with _reporting_errors():
+        project = None if codebook is not None else _project()
+        with _progress_bar("embedding", enabled=sys.stderr.isatty()) as progress:
+            result = run_evaluate(
+                gold,
+                codebook_path=codebook,
+                project=project,
+                level=level,
+                cv=cv,
+                predictions=predictions,
+                progress=progress,
+            )
+    if as_json:
+        _emit(result)
+        return
+    typer.echo(
+        f"{result['n']} texts, {result['mode']}, model {result['model']}, level {level}: "
+        f"top-1 {result['top1_accuracy']:.3f}, hit@3 {result['hit_at_3']:.3f}, "
+        f"micro-F1 {result['micro_f1']:.3f}, macro-F1 {result['macro_f1']:.3f}"
+    )
+    typer.echo(f"{'code':<28} {'prec':>6} {'recall':>6} {'F1':>6} {'kappa':>6} {'n':>4}")
+    for code_id, row in result["per_code"].items():
+        kappa = result["cohen_kappa_per_code"].get(code_id)
+        kappa_text = f"{kappa:6.2f}" if kappa is not None else f"{'-':>6}"
+        typer.echo(
+            f"{code_id:<28} {row['precision']:6.2f} {row['recall']:6.2f} {row['f1']:6.2f} "
+            f"{kappa_text} {row['support']:4d}"
+        )
+    if predictions is not None:
+        typer.echo(f"wrote {predictions}")
+
+
+@app.command("app")
+def run_app(
+    host: Annotated[str, typer.Option(help="Address to serve on; loopback by default.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+) -> None:
+    """Start the Streamlit app on this project (http://127.0.0.1:8501 by default)."""
+    from qualcode.server import serve
+
+    with _reporting_errors():
+        raise typer.Exit(serve(_project(), host=host, port=port))
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Option(help="Where to build the demo project.")] = Path(
@@ -314,6 +419,209 @@ def demo(
     )
     for row in summary["documents_by_location_session"]:
         typer.echo(f"  {row['location']}, session {row['session']}: {row['documents']} documents")
+
+
+# --- themes and exports ---
+themes_app = typer.Typer(
+    help="Themes: the framework's, candidates from the data, tracking across sites.",
+    no_args_is_help=True,
+)
+app.add_typer(themes_app, name="themes")
+
+LayerOption = Annotated[
+    str | None,
+    typer.Option("--layer", help="consensus, coder:NAME or all (union of coders)."),
+]
+OutputOption = Annotated[Path, typer.Option("-o", "--output", help="The file to write.")]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="csv, xlsx, docx, md or tex (default: from the file name)."),
+]
+TemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Quote attribution, e.g. '({role}, {location}, session {session}, {month} {year})'."
+    ),
+]
+
+
+def _export_table(
+    kind: str, output: Path, fmt: str | None, layer: str | None, as_json: bool, **options: Any
+) -> None:
+    from qualcode.exports.api import export_file
+
+    chosen = {k: v for k, v in options.items() if v is not None}
+    with _reporting_errors():
+        result = export_file(_project(), kind, output, fmt=fmt, layer=layer, **chosen)
+    if as_json:
+        _emit(result.to_json())
+    else:
+        layer_note = f", {result.layer} layer" if result.layer else ""
+        typer.echo(f"wrote {output} ({result.format}, {result.rows} rows{layer_note})")
+
+
+@export_app.command("themes")
+def export_themes_command(
+    output: OutputOption,
+    fmt: FormatOption = None,
+    layer: LayerOption = "consensus",
+    quotes: Annotated[int, typer.Option(help="Illustrative quotes per theme, 1 to 3.")] = 3,
+    template: TemplateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The theme table for papers: counts, locations and sessions, quotes."""
+    _export_table("themes", output, fmt, layer, as_json, quotes=quotes, template=template)
+
+
+@export_app.command("matrix")
+def export_matrix_command(
+    output: OutputOption,
+    fmt: FormatOption = None,
+    layer: LayerOption = "consensus",
+    rows: Annotated[str, typer.Option(help="participant, session or location.")] = "participant",
+    columns: Annotated[str, typer.Option(help="theme or code.")] = "theme",
+    template: TemplateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The Framework Method matrix: cases by themes or codes, excerpts and summaries."""
+    _export_table(
+        "matrix", output, fmt, layer, as_json, rows=rows, columns=columns, template=template
+    )
+
+
+@export_app.command("codings")
+def export_codings_command(
+    output: OutputOption,
+    fmt: FormatOption = None,
+    layer: LayerOption = "all",
+    as_json: JsonOption = False,
+) -> None:
+    """Every current coding, one row each, with its case, span and text."""
+    _export_table("codings", output, fmt, layer, as_json)
+
+
+@export_app.command("codebook")
+def export_codebook_command(
+    output: OutputOption, fmt: FormatOption = None, as_json: JsonOption = False
+) -> None:
+    """The codebook as an appendix table (every MacQueen field)."""
+    _export_table("codebook", output, fmt, None, as_json)
+
+
+@export_app.command("figures")
+def export_figures_command(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The directory to write.")],
+    layer: LayerOption = "consensus",
+    fmt: Annotated[str, typer.Option("--format", help="png or svg.")] = "png",
+    as_json: JsonOption = False,
+) -> None:
+    """A location x session heatmap per theme and a code frequency chart."""
+    from qualcode.exports.api import export_figures
+
+    with _reporting_errors():
+        written = export_figures(_project(), output, layer=layer, fmt=fmt)
+    if as_json:
+        _emit({"directory": str(output), "format": fmt, "files": [p.name for p in written]})
+    else:
+        typer.echo(f"wrote {len(written)} figures to {output}")
+
+
+@themes_app.command("list")
+def themes_list(as_json: JsonOption = False) -> None:
+    """The project's themes, subthemes under their parent."""
+    from qualcode.themes.catalog import list_themes
+    from qualcode.themes.model import tree_order
+
+    with _reporting_errors():
+        themes = list_themes(_project())
+    if as_json:
+        _emit({"themes": [t.to_dict() for t in themes]})
+        return
+    for theme, depth in tree_order(themes):
+        typer.echo(
+            f"{'  ' * depth}{theme.id:>3}  [{theme.status}] {theme.name} ({len(theme.codes)} codes)"
+        )
+    if not themes:
+        typer.echo("no themes yet (qualcode themes framework)")
+
+
+@themes_app.command("framework")
+def themes_framework(
+    actor: Annotated[str, typer.Option("--as", help="Who is creating them.")] = "cli",
+    as_json: JsonOption = False,
+) -> None:
+    """Create the framework's themes (one per top-level codebook group); idempotent."""
+    from qualcode.themes.framework import create_framework_themes
+
+    with _reporting_errors():
+        result = create_framework_themes(_project(), actor)
+    if as_json:
+        _emit(
+            {
+                "created": result.created,
+                "existing": result.existing,
+                "themes": [t.to_dict() for t in result.themes],
+            }
+        )
+        return
+    typer.echo(f"{len(result.created)} framework themes created, {len(result.existing)} existed")
+
+
+@themes_app.command("suggest")
+def themes_suggest(
+    layer: LayerOption = "all",
+    window: Annotated[int, typer.Option(help="Neighbouring segments counted as together.")] = 1,
+    threshold: Annotated[
+        float, typer.Option(help="Clustering distance threshold, 0 to 1 (lower: tighter).")
+    ] = 0.75,
+    as_json: JsonOption = False,
+) -> None:
+    """Candidate themes from code co-occurrence (and embeddings, when cached). Writes nothing."""
+    from dataclasses import asdict
+
+    from qualcode.themes.candidates import propose_themes
+
+    with _reporting_errors():
+        found = propose_themes(_project(), layer=layer, window=window, threshold=threshold)
+    if as_json:
+        _emit(asdict(found))
+        return
+    typer.echo(f"{len(found.proposals)} candidate themes ({found.basis}, {found.layer} layer)")
+    for p in found.proposals:
+        typer.echo(
+            f"  {p.name}: {', '.join(p.codes)} (cohesion {p.cohesion:.2f}, {p.segments} segments)"
+        )
+    typer.echo(f"note: {found.note}", err=True)
+
+
+@themes_app.command("track")
+def themes_track(layer: LayerOption = "consensus", as_json: JsonOption = False) -> None:
+    """Coded segments, participants and documents per theme and code, by location x session."""
+    from dataclasses import asdict
+
+    from qualcode.themes.tracking import track
+
+    with _reporting_errors():
+        result = track(_project(), layer or "consensus")
+    if as_json:
+        _emit({
+            "layer": result.layer,
+            "participants_total": result.participants_total,
+            "documents_total": result.documents_total,
+            "cases": [{"location": loc, "session": ses} for loc, ses in result.cases],
+            "rows": [asdict(r) for r in result.rows],
+        })  # fmt: skip
+        return
+    typer.echo(
+        f"{result.layer} layer; N = {result.participants_total} participants, "
+        f"{result.documents_total} documents"
+    )
+    for r in result.rows:
+        counts = f"{r.segments} segments, {r.participants} participants, {r.documents} documents"
+        if r.scope == "total":
+            typer.echo(f"{r.kind} {r.label}: {counts}")
+        elif r.scope == "cell":
+            typer.echo(f"    {r.location or '(no location)'}, session {r.session}: {counts}")
 
 
 # --- agreement, adjudication, coders ---

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
+import pyarrow as pa
 
 from qualcode.codebook.versions import latest_version
 from qualcode.errors import QualcodeError
@@ -36,7 +37,7 @@ class Decision:
     model: str | None = None
     memo: str | None = None
     start: int | None = None  # a span, as document offsets; None = the whole segment
-    # a span starts inside its segment and may run on into the next ones (REFI selections do)
+    # a span overlaps its segment and may run on into the next ones (REFI selections do)
     end: int | None = None
 
 
@@ -64,24 +65,24 @@ def _check(con: duckdb.DuckDBPyConnection, decisions: list[Decision], version: i
         raise QualcodeError(f"no segment with id {missing[0]}")
     if version is None:
         raise QualcodeError("no codebook loaded yet (qualcode codebook load FILE)")
-    codable = {
-        row[0]
-        for row in con.execute(
-            "SELECT id FROM codes WHERE codebook_version = ? AND codable AND NOT retired",
-            [version],
+    codes = dict(
+        con.execute(
+            "SELECT id, codable AND NOT retired FROM codes WHERE codebook_version = ?", [version]
         ).fetchall()
-    }
+    )
     for d in decisions:
-        if d.code_id not in codable and d.action in ("accept", "add"):
+        # imported codings may carry codes since retired; new ones need a codable code
+        usable = d.code_id in codes if d.source == "import" else codes.get(d.code_id, False)
+        if not usable and d.action in ("accept", "add"):
             raise QualcodeError(f"'{d.code_id}' is not a codable code in codebook v{version}")
         if (d.start is None) != (d.end is None):
             raise QualcodeError("a span needs both start and end")
         if d.start is not None:
             seg_start, seg_end, doc_end = found[d.segment_id]
-            if not (seg_start <= d.start < seg_end and d.start < d.end <= doc_end):
+            if not (0 <= d.start < d.end <= doc_end and d.start < seg_end and d.end > seg_start):
                 raise QualcodeError(
-                    f"span {d.start}-{d.end} must start inside segment {d.segment_id} "
-                    f"({seg_start}-{seg_end}) and end inside its document"
+                    f"span {d.start}-{d.end} must overlap segment {d.segment_id} "
+                    f"({seg_start}-{seg_end}) and lie inside its document"
                 )
 
 
@@ -91,27 +92,41 @@ def append_decisions(con: duckdb.DuckDBPyConnection, decisions: list[Decision]) 
         return []
     version = latest_version(con)
     _check(con, decisions, version)
-    return [
-        con.execute(
-            "INSERT INTO coding_events (segment_id, start_offset, end_offset, code_id, "
-            "coder, action, source, score, model, codebook_version, memo) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [
-                d.segment_id,
-                d.start,
-                d.end,
-                d.code_id,
-                d.coder,
-                d.action,
-                d.source,
-                d.score,
-                d.model,
-                version,
-                d.memo,
-            ],
-        ).fetchone()[0]
-        for d in decisions
-    ]
+    table = pa.table(
+        {
+            "ordinal": pa.array(range(len(decisions)), pa.int64()),
+            **{
+                name: pa.array([getattr(d, attr) for d in decisions], kind)
+                for name, attr, kind in _EVENT_COLUMNS
+            },
+        }
+    )
+    con.register("new_coding_events", table)
+    try:
+        ids = con.execute(
+            "INSERT INTO coding_events (segment_id, start_offset, end_offset, code_id, coder, "
+            "action, source, score, model, codebook_version, memo) "
+            "SELECT segment_id, start_offset, end_offset, code_id, coder, action, source, "
+            "score, model, ?, memo FROM new_coding_events ORDER BY ordinal RETURNING id",
+            [version],
+        ).fetchall()
+    finally:
+        con.unregister("new_coding_events")
+    return sorted(row[0] for row in ids)
+
+
+_EVENT_COLUMNS = (
+    ("segment_id", "segment_id", pa.int32()),
+    ("start_offset", "start", pa.int32()),
+    ("end_offset", "end", pa.int32()),
+    ("code_id", "code_id", pa.string()),
+    ("coder", "coder", pa.string()),
+    ("action", "action", pa.string()),
+    ("source", "source", pa.string()),
+    ("score", "score", pa.float64()),
+    ("model", "model", pa.string()),
+    ("memo", "memo", pa.string()),
+)
 
 
 def record_decisions(project: Project, decisions: Iterable[Decision]) -> list[int]:

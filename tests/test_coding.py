@@ -56,9 +56,9 @@ def test_span_codings_are_separate_from_the_whole_segment(coded: Project) -> Non
     ]
     doc_length = rows(coded, "SELECT length(text) FROM documents")[0][0]
     record_decision(coded, Decision(1, "safety", "bob", "add", start=start, end=doc_length))
-    with pytest.raises(QualcodeError, match="must start inside segment 1"):
+    with pytest.raises(QualcodeError, match="must overlap segment 1"):
         record_decision(coded, Decision(1, "safety", "alice", "add", start=end, end=end + 1))
-    with pytest.raises(QualcodeError, match="end inside its document"):
+    with pytest.raises(QualcodeError, match="lie inside its document"):
         record_decision(
             coded, Decision(1, "safety", "alice", "add", start=start, end=doc_length + 1)
         )

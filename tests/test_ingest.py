@@ -183,7 +183,7 @@ def test_failure_inside_the_transaction_leaves_no_rows(
     def explode(*args, **kwargs):
         raise InputError("x", "simulated failure after the document row")
 
-    monkeypatch.setattr(pipeline, "_insert_segments", explode)
+    monkeypatch.setattr(pipeline, "insert_segments", explode)
     report = ingest_paths(
         project, [write(tmp_path / "a.txt", TRANSCRIPT)], location="L", session="1"
     )

@@ -10,7 +10,7 @@ from qualcode.errors import ProjectError, QualcodeError
 from qualcode.fileio import write_atomic
 from qualcode.store import Project
 
-FORMATS = ("yaml",)
+FORMATS = ("yaml", "qdc")
 
 
 def export_codebook(project: Project, fmt: str, output: str | Path) -> Path:
@@ -21,5 +21,12 @@ def export_codebook(project: Project, fmt: str, output: str | Path) -> Path:
     if codebook is None:
         raise ProjectError(f"{project.path}: no codebook loaded yet (qualcode codebook load FILE)")
     output = Path(output)
-    write_atomic(output, codebook_to_yaml(codebook).encode("utf-8"))
+    if fmt == "qdc":  # REFI-QDA, GUIDs stable per project
+        from qualcode.refi.codebook import codebook_to_qdc
+        from qualcode.refi.guids import project_uuid
+
+        data = codebook_to_qdc(codebook, project_uuid(project))
+    else:
+        data = codebook_to_yaml(codebook).encode("utf-8")
+    write_atomic(output, data)
     return output

@@ -121,49 +121,60 @@ def store_codebook(
 ) -> LoadResult:
     """Store a validated codebook as the next version, unless it equals the current one."""
     with project.transaction() as con:
-        previous = codebook_at(con)
-        codes, retired = _with_retired(codebook, previous)
-        candidate = Codebook(name=codebook.name, codes=codes)
-        digest = _content_hash(candidate)
-        if previous is not None:
-            current_hash = con.execute(
-                "SELECT content_hash FROM codebook_versions WHERE version = ?",
-                [previous.version],
-            ).fetchone()[0]
-            if current_hash == digest:
-                return LoadResult(version=previous.version, created=False)
-        version = (previous.version or 0) + 1 if previous else 1
-        con.execute(
-            "INSERT INTO codebook_versions (version, name, source_path, content_hash, source_text)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [version, codebook.name, source_path, digest, source_text],
-        )
-        con.executemany(
-            f"INSERT INTO codes (codebook_version, ordinal, {_CODE_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        return append_codebook(con, codebook, source_text, source_path, actor)
+
+
+def append_codebook(
+    con: duckdb.DuckDBPyConnection,
+    codebook: Codebook,
+    source_text: str,
+    source_path: str,
+    actor: str,
+) -> LoadResult:
+    """`store_codebook` inside the caller's transaction."""
+    previous = codebook_at(con)
+    codes, retired = _with_retired(codebook, previous)
+    candidate = Codebook(name=codebook.name, codes=codes)
+    digest = _content_hash(candidate)
+    if previous is not None:
+        current_hash = con.execute(
+            "SELECT content_hash FROM codebook_versions WHERE version = ?",
+            [previous.version],
+        ).fetchone()[0]
+        if current_hash == digest:
+            return LoadResult(version=previous.version, created=False)
+    version = (previous.version or 0) + 1 if previous else 1
+    con.execute(
+        "INSERT INTO codebook_versions (version, name, source_path, content_hash, source_text)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [version, codebook.name, source_path, digest, source_text],
+    )
+    con.executemany(
+        f"INSERT INTO codes (codebook_version, ordinal, {_CODE_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             [
-                [
-                    version,
-                    i,
-                    c.id,
-                    c.label,
-                    c.parent,
-                    c.codable,
-                    c.definition,
-                    c.full_definition,
-                    c.include,
-                    c.exclude,
-                    c.examples,
-                    c.color,
-                    c.provenance,
-                    c.retired,
-                ]
-                for i, c in enumerate(codes)
-            ],
-        )
-        old = previous.by_id() if previous else {}
-        added = [c.id for c in codebook.codes if c.id not in old]
-        changed = [c.id for c in codebook.codes if c.id in old and old[c.id] != c]
-        result = LoadResult(version, True, added, changed, retired)
-        log_action(con, actor, "codebook.load", {"source": source_path, **asdict(result)})
-        return result
+                version,
+                i,
+                c.id,
+                c.label,
+                c.parent,
+                c.codable,
+                c.definition,
+                c.full_definition,
+                c.include,
+                c.exclude,
+                c.examples,
+                c.color,
+                c.provenance,
+                c.retired,
+            ]
+            for i, c in enumerate(codes)
+        ],
+    )
+    old = previous.by_id() if previous else {}
+    added = [c.id for c in codebook.codes if c.id not in old]
+    changed = [c.id for c in codebook.codes if c.id in old and old[c.id] != c]
+    result = LoadResult(version, True, added, changed, retired)
+    log_action(con, actor, "codebook.load", {"source": source_path, **asdict(result)})
+    return result

@@ -29,4 +29,3 @@ class ParsedDocument:
     text: str
     format: str  # txt, md, docx, vtt, srt, csv, xlsx, pdf
     turns: list[Turn]
-

@@ -167,7 +167,7 @@ def ingest_file(
                 "INSERT INTO document_attributes (document_id, name, value) VALUES (?, ?, ?)",
                 [[document_id, name, value] for name, value in attributes.extra.items()],
             )
-        _insert_segments(con, document_id, segments)
+        insert_segments(con, document_id, segments)
         log_action(
             con,
             actor,
@@ -223,9 +223,10 @@ def _case_id(con: duckdb.DuckDBPyConnection, attributes: FileAttributes) -> int 
     ).fetchone()[0]
 
 
-def _insert_segments(
+def insert_segments(
     con: duckdb.DuckDBPyConnection, document_id: int, segments: list[Segment]
 ) -> None:
+    """Bulk-insert a document's segments inside the caller's transaction."""
     table = pa.table(
         {
             "document_id": pa.array([document_id] * len(segments), pa.int32()),
