@@ -122,12 +122,42 @@ def ingest(
         str | None, typer.Option(help="Session for files the manifest lacks.")
     ] = None,
     as_json: JsonOption = False,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="Replace names of people, places and organisations, e-mails, phones, dates "
+            "of birth, addresses and postcodes by consistent pseudonyms before storing.",
+        ),
+    ] = False,
+    pseudonym_log: Annotated[
+        Path | None,
+        typer.Option(
+            "--pseudonym-log",
+            envvar="QUALCODE_PSEUDONYM_LOG",
+            help="Replacement log (originals -> pseudonyms), kept apart from the project; "
+            "needed with --pseudonymise.",
+        ),
+    ] = None,
 ) -> None:
     """Read transcripts and workshop outputs into the project, one transaction per file."""
     from qualcode.ingest.pipeline import ingest_paths
 
+    if pseudonymise and pseudonym_log is None:
+        _fail(
+            "--pseudonymise needs --pseudonym-log FILE (or QUALCODE_PSEUDONYM_LOG): "
+            "the originals are logged in a file kept apart from the project",
+            2,
+        )
+    pseudonymiser = None
     with _reporting_errors():
         project = _project()
+        if pseudonymise:
+            from qualcode.privacy import Pseudonymiser
+
+            pseudonymiser = Pseudonymiser.open(pseudonym_log, project.path)
+            for note in pseudonymiser.notes:
+                typer.echo(f"note: {note}", err=True)
         with _progress_bar("ingesting", enabled=sys.stderr.isatty()) as progress:
             report = ingest_paths(
                 project,
@@ -136,9 +166,18 @@ def ingest(
                 location=location,
                 session=session,
                 progress=progress,
+                pseudonymise=pseudonymiser,
             )
+    summary = pseudonymiser.summary() if pseudonymiser is not None else None
+    if summary is not None and not as_json:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in summary["by_kind"].items()) or "none"
+        typer.echo(
+            f"pseudonymised {summary['documents']} documents: {summary['replacements']} "
+            f"replacements ({kinds}); log: {summary['log']}",
+            err=True,
+        )
     if as_json:
-        _emit(report.to_json())
+        _emit({**report.to_json(), **({"pseudonymisation": summary} if summary else {})})
     else:
         typer.echo(
             f"{report.documents_added} documents added ({report.segments_added} segments), "
@@ -361,6 +400,8 @@ def evaluate(
                 predictions=predictions,
                 progress=progress,
             )
+    if result["model"] == "tfidf-fallback":
+        typer.echo("note: model tfidf-fallback: no embedding model could be loaded", err=True)
     if as_json:
         _emit(result)
         return
