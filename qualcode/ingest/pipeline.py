@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -23,6 +24,9 @@ from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
 from qualcode.ingest.segment import Segment, segment_document
 from qualcode.store import Project
+
+if TYPE_CHECKING:
+    from qualcode.privacy import Pseudonymiser
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, path) after each file."""
@@ -93,10 +97,13 @@ def ingest_paths(
     session: str | None = None,
     actor: str = "cli",
     progress: Progress | None = None,
+    pseudonymise: Pseudonymiser | None = None,
 ) -> IngestReport:
     """Ingest files and directories into a project; see the module docstring.
 
-    A malformed manifest raises InputError before any file is read.
+    A malformed manifest raises InputError before any file is read. With
+    `pseudonymise`, each document's identifying strings are replaced before it
+    is segmented and stored (see qualcode.privacy).
     """
     parsed_manifest = read_manifest(manifest) if manifest is not None else None
     files, unlisted = collect_files(paths, parsed_manifest)
@@ -106,7 +113,7 @@ def ingest_paths(
             attributes = (
                 parsed_manifest.attributes_for(path) if parsed_manifest else FileAttributes()
             ).with_defaults(location, session)
-            added = ingest_file(project, path, attributes, actor)
+            added = ingest_file(project, path, attributes, actor, pseudonymise)
         except InputError as exc:
             report.failed.append({"path": str(path), "error": exc.problem})
         else:
@@ -124,11 +131,15 @@ def ingest_paths(
     return report
 
 
-def read_and_segment(path: Path) -> tuple[ParsedDocument, list[Segment]]:
-    """Parse and segment one file; InputError when it holds nothing to code."""
+def read_and_segment(
+    path: Path, pseudonymise: Pseudonymiser | None = None
+) -> tuple[ParsedDocument, list[Segment]]:
+    """Parse (and pseudonymise) then segment one file; InputError when it holds nothing to code."""
     if not path.exists():
         raise InputError(path, "no such file")
     parsed = read_document(path)
+    if pseudonymise is not None:
+        parsed = pseudonymise.transform(parsed)
     segments = segment_document(parsed)
     if not segments:
         raise InputError(path, "no text to code (every turn is empty)")
@@ -136,10 +147,18 @@ def read_and_segment(path: Path) -> tuple[ParsedDocument, list[Segment]]:
 
 
 def ingest_file(
-    project: Project, path: Path, attributes: FileAttributes, actor: str = "cli"
+    project: Project,
+    path: Path,
+    attributes: FileAttributes,
+    actor: str = "cli",
+    pseudonymise: Pseudonymiser | None = None,
 ) -> tuple[int, int] | None:
-    """Store one file in one transaction; (document id, segments) or None if already stored."""
-    parsed, segments = read_and_segment(path)
+    """Store one file in one transaction; (document id, segments) or None if already stored.
+
+    With `pseudonymise`, the replacement log is saved inside the transaction, after the
+    rows are in: if saving fails, the document is rolled back.
+    """
+    parsed, segments = read_and_segment(path, pseudonymise)
     digest = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
     with project.transaction() as con:
         if con.execute(
@@ -168,6 +187,8 @@ def ingest_file(
                 [[document_id, name, value] for name, value in attributes.extra.items()],
             )
         insert_segments(con, document_id, segments)
+        if pseudonymise is not None:
+            pseudonymise.commit(parsed, document_id, path, project.path)
         log_action(
             con,
             actor,
@@ -177,6 +198,7 @@ def ingest_file(
                 "path": str(path),
                 "segments": len(segments),
                 "version": previous[1] + 1 if previous else 1,
+                "pseudonymised": pseudonymise is not None,
             },
         )
     return document_id, len(segments)
