@@ -1,0 +1,22 @@
+"""CSV: one table, a header row, UTF-8; line breaks stay inside quoted values."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from qualcode.errors import QualcodeError
+from qualcode.exports.table import Table, text
+
+
+def render_csv(tables: list[Table]) -> bytes:
+    """The table as CSV; CSV holds one table, so several are refused."""
+    if len(tables) != 1:
+        raise QualcodeError("CSV holds one table; choose xlsx, docx, md or tex for several")
+    table = tables[0]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([text(v) for v in row])
+    return out.getvalue().encode("utf-8")

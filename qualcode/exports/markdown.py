@@ -1,0 +1,29 @@
+"""Markdown: a heading, a pipe table and the notes, per table."""
+
+from __future__ import annotations
+
+from qualcode.exports.table import Table, is_number, text
+
+
+def _cell(value: object) -> str:
+    shown = text(value).replace("\\", "\\\\").replace("|", "\\|")  # type: ignore[arg-type]
+    return "<br>".join(part.strip() for part in shown.splitlines()) or " "
+
+
+def render_markdown(tables: list[Table]) -> bytes:
+    """Each table under a level-2 heading; numeric columns right-aligned."""
+    parts: list[str] = []
+    for table in tables:
+        numeric = [
+            bool(table.rows) and all(is_number(r[i]) or r[i] is None for r in table.rows)
+            for i in range(len(table.columns))
+        ]
+        lines = [f"## {table.title}", ""]
+        lines.append("| " + " | ".join(_cell(c) for c in table.columns) + " |")
+        lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
+        lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table.rows]
+        if table.notes:
+            lines.append("")
+            lines += [f"*{note}*" for note in table.notes]
+        parts.append("\n".join(lines))
+    return ("\n\n".join(parts) + "\n").encode("utf-8")

@@ -1,0 +1,95 @@
+"""Which codings count: the consensus layer, one coder's layer, or all coders' union.
+
+`consensus` is the supervisor-settled layer (coder "consensus"); `coder:NAME` one
+coder's current codings; `all` the union of every coder's own layer (a segment
+counts for a code if any coder applied it; the consensus layer is not a coder and
+is left out). A sub-span coding counts at its segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import duckdb
+
+from qualcode.agreement.layers import CONSENSUS_CODER
+from qualcode.errors import QualcodeError
+from qualcode.themes.state import applied_sql
+
+LAYER_CHOICES = "consensus, coder:NAME or all"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A parsed layer choice."""
+
+    kind: Literal["consensus", "coder", "all"]
+    coder: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"coder:{self.coder}" if self.kind == "coder" else self.kind
+
+    def predicate(self, column: str = "coder") -> tuple[str, dict[str, Any]]:
+        """A SQL condition on a coder column selecting this layer, and its parameters."""
+        if self.kind == "all":
+            return f"{column} <> $layer_coder", {"layer_coder": CONSENSUS_CODER}
+        coder = CONSENSUS_CODER if self.kind == "consensus" else self.coder
+        return f"{column} = $layer_coder", {"layer_coder": coder}
+
+
+def parse_layer(text: str | Layer) -> Layer:
+    """`consensus`, `coder:NAME` or `all` as a Layer; QualcodeError otherwise."""
+    if isinstance(text, Layer):
+        return text
+    value = (text or "").strip()
+    if value in ("consensus", "all"):
+        return Layer(value)  # type: ignore[arg-type]
+    if value.startswith("coder:"):
+        coder = value.removeprefix("coder:").strip()
+        if not coder:
+            raise QualcodeError("layer 'coder:' needs a coder name, e.g. coder:alice")
+        if coder == CONSENSUS_CODER:
+            return Layer("consensus")
+        return Layer("coder", coder)
+    raise QualcodeError(f"unknown layer '{text}' (choose {LAYER_CHOICES})")
+
+
+def require_content(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a project without a codebook or without documents."""
+    if con.execute("SELECT max(version) FROM codebook_versions").fetchone()[0] is None:
+        raise QualcodeError("the project is empty: no codebook loaded yet (qualcode codebook load)")
+    if not con.execute("SELECT 1 FROM current_documents LIMIT 1").fetchone():
+        raise QualcodeError("the project is empty: no documents yet (qualcode ingest)")
+
+
+def resolve_layer(con: duckdb.DuckDBPyConnection, text: str | Layer) -> Layer:
+    """Parse a layer and check it against the project: a known coder, some codings.
+
+    An empty layer is refused rather than exported as a table of zeros.
+    """
+    layer = parse_layer(text)
+    require_content(con)
+    if layer.kind == "coder":
+        known = con.execute(
+            "SELECT 1 FROM (SELECT coder FROM coding_events UNION ALL "
+            "SELECT coder FROM segment_reviews UNION ALL SELECT name FROM coders) "
+            "WHERE coder = ? LIMIT 1",
+            [layer.coder],
+        ).fetchone()
+        if not known:
+            raise QualcodeError(f"unknown coder '{layer.coder}' in layer '{layer.name}'")
+    condition, params = layer.predicate()
+    found = con.execute(
+        f"SELECT 1 FROM {applied_sql(con)} WHERE {condition} LIMIT 1", params
+    ).fetchall()
+    if not found:
+        hint = (
+            " (settle disagreements with 'qualcode agreement settle', or use --layer all "
+            "or coder:NAME)"
+            if layer.kind == "consensus"
+            else ""
+        )
+        raise QualcodeError(f"layer '{layer.name}' has no codings yet{hint}")
+    return layer

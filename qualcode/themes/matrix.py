@@ -1,0 +1,262 @@
+"""The Framework Method matrix (Ritchie & Spencer): cases by codes or themes.
+
+Rows are cases: participants (a (location, speaker) pair, facilitators left out),
+sessions (a location's session) or locations. Columns are codes or themes. A cell
+holds the coded excerpts of its case for its column, from one layer, each with an
+attribution, and the analyst's summary.
+
+Summaries are append-only (`matrix_summaries`): editing a cell's summary adds a
+version and logs it. Summaries are interpretation, built up over rounds of
+charting; keeping every version lets a supervisor see how a reading changed and
+lets nothing an analyst wrote be lost by a later edit, as with coding events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+
+from qualcode.audit import log_action
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute, check_template
+from qualcode.themes.layers import Layer, require_content, resolve_layer
+from qualcode.themes.ordering import natural_key
+from qualcode.themes.people import participant_sql
+from qualcode.themes.state import applied_sql
+from qualcode.themes.targets import TARGETS_SQL, Target, read_targets, target_params
+
+RowKind = Literal["participant", "session", "location"]
+ColumnKind = Literal["code", "theme"]
+ROW_KINDS = ("participant", "session", "location")
+COLUMN_KINDS = ("code", "theme")
+NO_LOCATION = "(no location)"
+
+
+@dataclass
+class Excerpt:
+    """A coded segment in a matrix cell."""
+
+    segment_id: int
+    text: str
+    attribution: str
+    document: str
+    ordinal: int
+    speaker: str | None
+
+
+@dataclass
+class Cell:
+    """One case x column cell: excerpts in document order, and the current summary."""
+
+    row: str
+    column: str
+    excerpts: list[Excerpt] = field(default_factory=list)
+    summary: str | None = None
+    summary_version: int | None = None
+    summary_author: str | None = None
+
+
+@dataclass
+class Matrix:
+    """Rows and columns as (key, label) pairs; cells by (row key, column key)."""
+
+    row_kind: str
+    column_kind: str
+    layer: str
+    rows: list[tuple[str, str]]
+    columns: list[tuple[str, str]]
+    cells: dict[tuple[str, str], Cell]
+
+    def cell(self, row: str, column: str) -> Cell:
+        return self.cells.get((row, column)) or Cell(row, column)
+
+
+def row_key(kind: str, location: str | None, session: str | None, speaker: str | None) -> str:
+    """A case's key: 'Location 1', 'Location 1 / session 2' or 'Location 1 / YP3'."""
+    place = location or NO_LOCATION
+    if kind == "location":
+        return place
+    if kind == "session":
+        return f"{place} / session {session or '-'}"
+    return f"{place} / {(speaker or '').strip()}"
+
+
+def _check_kinds(row_kind: str, column_kind: str) -> None:
+    if row_kind not in ROW_KINDS:
+        raise QualcodeError(f"matrix rows must be one of {', '.join(ROW_KINDS)}")
+    if column_kind not in COLUMN_KINDS:
+        raise QualcodeError(f"matrix columns must be one of {', '.join(COLUMN_KINDS)}")
+
+
+def matrix_rows(con: duckdb.DuckDBPyConnection, row_kind: str) -> list[str]:
+    """Every case of a kind in the current documents, coded or not, naturally sorted."""
+    where = f"WHERE {participant_sql()}" if row_kind == "participant" else ""
+    found = con.execute(
+        "SELECT DISTINCT c.location, c.session, trim(s.speaker) FROM current_documents d "
+        "JOIN segments s ON s.document_id = d.id LEFT JOIN cases c ON c.id = d.case_id "
+        f"{where}"
+    ).fetchall()
+    keys: dict[str, tuple] = {}
+    for location, session, speaker in found:
+        key = row_key(row_kind, location, session, speaker)
+        sort = (
+            natural_key(location),
+            natural_key(session if row_kind == "session" else None),
+            natural_key(speaker if row_kind == "participant" else None),
+        )
+        keys[key] = sort
+    return sorted(keys, key=lambda k: keys[k])
+
+
+def _columns(con: duckdb.DuckDBPyConnection, column_kind: str) -> list[Target]:
+    targets = read_targets(con, themes=column_kind == "theme", codes=column_kind == "code")
+    if not targets:
+        raise QualcodeError(
+            "no themes yet (qualcode themes framework, or create one)"
+            if column_kind == "theme"
+            else "no codable codes in the codebook"
+        )
+    return targets
+
+
+_CELLS_SQL = f"""
+WITH targets AS ({TARGETS_SQL}),
+hits AS (
+    SELECT DISTINCT t.target, k.segment_id
+    FROM {{applied}} k JOIN targets t ON t.code_id = k.code_id WHERE {{layer}}
+)
+SELECT h.target, c.location, c.session, c.date, s.id, s.text, s.speaker, d.title, s.ordinal
+FROM hits h
+JOIN segments s ON s.id = h.segment_id
+JOIN current_documents d ON d.id = s.document_id
+LEFT JOIN cases c ON c.id = d.case_id
+{{where}}
+ORDER BY d.id, s.ordinal, s.id
+"""
+
+
+def _summaries(con: duckdb.DuckDBPyConnection, row_kind: str, column_kind: str) -> list[tuple]:
+    return con.execute(
+        "SELECT row_key, column_key, text, version, author FROM current_matrix_summaries "
+        "WHERE row_kind = ? AND column_kind = ?",
+        [row_kind, column_kind],
+    ).fetchall()
+
+
+def framework_matrix(
+    project: Project,
+    rows: RowKind = "participant",
+    columns: ColumnKind = "theme",
+    layer: str | Layer = "consensus",
+    template: str = DEFAULT_TEMPLATE,
+) -> Matrix:
+    """The matrix of cases x codes or themes from one layer, with current summaries."""
+    _check_kinds(rows, columns)
+    check_template(template)
+    with project.connect(read_only=True) as con:
+        chosen = resolve_layer(con, layer)
+        targets = _columns(con, columns)
+        row_keys = matrix_rows(con, rows)
+        condition, params = chosen.predicate("k.coder")
+        where = f"WHERE {participant_sql()}" if rows == "participant" else ""
+        found = con.execute(
+            _CELLS_SQL.format(layer=condition, where=where, applied=applied_sql(con)),
+            {**params, **target_params(targets)},
+        ).fetchall()
+        summaries = _summaries(con, rows, columns)
+    cells: dict[tuple[str, str], Cell] = {}
+    for target, location, session, date, segment_id, text, speaker, title, ordinal in found:
+        key = (row_key(rows, location, session, speaker), target)
+        cell = cells.setdefault(key, Cell(*key))
+        cell.excerpts.append(
+            Excerpt(
+                segment_id,
+                text,
+                attribute(
+                    template,
+                    speaker=speaker,
+                    location=location,
+                    session=session,
+                    date=date,
+                    document=title,
+                ),
+                title,
+                ordinal,
+                speaker,
+            )
+        )
+    for row, column, text, version, author in summaries:
+        cell = cells.setdefault((row, column), Cell(row, column))
+        cell.summary, cell.summary_version, cell.summary_author = text, version, author
+    return Matrix(
+        rows,
+        columns,
+        chosen.name,
+        [(k, k) for k in row_keys],
+        [(t.id, t.label) for t in targets],
+        cells,
+    )
+
+
+def set_summary(
+    project: Project,
+    row_kind: RowKind,
+    row: str,
+    column_kind: ColumnKind,
+    column: str,
+    text: str,
+    author: str,
+) -> int:
+    """Write a new version of a cell's summary; return the version number."""
+    _check_kinds(row_kind, column_kind)
+    if not author or not author.strip():
+        raise QualcodeError("a summary needs its author")
+    with project.transaction() as con:
+        require_content(con)
+        if row not in matrix_rows(con, row_kind):
+            raise QualcodeError(f"no {row_kind} '{row}' in the project")
+        if str(column) not in {t.id for t in _columns(con, column_kind)}:
+            raise QualcodeError(f"no {column_kind} '{column}'")
+        con.execute(
+            "INSERT INTO matrix_summaries (row_kind, row_key, column_kind, column_key, text, "
+            "author) VALUES (?, ?, ?, ?, ?, ?)",
+            [row_kind, row, column_kind, str(column), text, author.strip()],
+        )
+        version = con.execute(
+            "SELECT count(*) FROM matrix_summaries WHERE row_kind = ? AND row_key = ? "
+            "AND column_kind = ? AND column_key = ?",
+            [row_kind, row, column_kind, str(column)],
+        ).fetchone()[0]
+        log_action(
+            con,
+            author.strip(),
+            "matrix.summary",
+            {
+                "row_kind": row_kind,
+                "row": row,
+                "column_kind": column_kind,
+                "column": str(column),
+                "version": version,
+                "text": text,
+            },
+        )
+        return version
+
+
+def summary_history(
+    project: Project, row_kind: RowKind, row: str, column_kind: ColumnKind, column: str
+) -> list[dict[str, Any]]:
+    """Every version of a cell's summary, oldest first."""
+    with project.connect(read_only=True) as con:
+        found = con.execute(
+            "SELECT text, author, created_at FROM matrix_summaries WHERE row_kind = ? "
+            "AND row_key = ? AND column_kind = ? AND column_key = ? ORDER BY id",
+            [row_kind, row, column_kind, str(column)],
+        ).fetchall()
+    return [
+        {"version": i + 1, "text": text, "author": author, "created_at": created}
+        for i, (text, author, created) in enumerate(found)
+    ]

@@ -1,0 +1,255 @@
+"""Illustrative quotes for a theme or code: the researcher's pinned ones, or by default
+the highest-agreement ones.
+
+Default choice, per theme or code: segments of the chosen layer coded with one of
+its codes, facilitators' words left out, ordered by how many coders (the consensus
+layer is not a coder) applied one of its codes to the segment, then by length
+closest to 25 words, then by document and position. Pinned quotes (at most three)
+replace the default choice entirely, in the researcher's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+
+from qualcode.agreement.layers import CONSENSUS_CODER
+from qualcode.audit import log_action
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute, check_template
+from qualcode.themes.layers import Layer, resolve_layer
+from qualcode.themes.people import facilitator_sql
+from qualcode.themes.state import applied_sql
+from qualcode.themes.targets import TARGETS_SQL, Target, read_targets, target_params
+
+MAX_QUOTES = 3
+TARGET_WORDS = 25
+TargetType = Literal["theme", "code"]
+
+
+@dataclass
+class Quote:
+    """A quote with its attribution and where it comes from."""
+
+    segment_id: int
+    text: str
+    attribution: str
+    speaker: str | None
+    document: str
+    ordinal: int
+    location: str | None
+    session: str | None
+    coders: int  # coders who applied a code of the theme or code to this segment
+    pinned: bool
+
+
+_SEGMENT_COLUMNS = "s.id, s.text, s.speaker, d.title, s.ordinal, c.location, c.session, c.date"
+
+_AGREEMENT = f"""
+agreement AS (
+    SELECT t.kind, t.target, k.segment_id, count(DISTINCT k.coder) AS coders
+    FROM {{applied}} k JOIN targets t ON t.code_id = k.code_id
+    WHERE k.coder <> '{CONSENSUS_CODER}'
+    GROUP BY ALL
+)"""
+
+_DEFAULT_SQL = f"""
+WITH targets AS ({TARGETS_SQL}),
+hits AS (
+    SELECT DISTINCT t.kind, t.target, k.segment_id
+    FROM {{applied}} k JOIN targets t ON t.code_id = k.code_id WHERE {{layer}}
+),{_AGREEMENT}
+SELECT h.kind, h.target, {_SEGMENT_COLUMNS}, coalesce(a.coders, 0) AS n_coders
+FROM hits h
+JOIN segments s ON s.id = h.segment_id
+JOIN current_documents d ON d.id = s.document_id
+LEFT JOIN cases c ON c.id = d.case_id
+LEFT JOIN agreement a
+    ON a.kind = h.kind AND a.target = h.target AND a.segment_id = h.segment_id
+WHERE NOT {facilitator_sql()}
+QUALIFY row_number() OVER (
+    PARTITION BY h.kind, h.target
+    ORDER BY n_coders DESC,
+             abs(len(regexp_split_to_array(trim(s.text), '\\s+')) - {TARGET_WORDS}),
+             d.id, s.ordinal, s.id
+) <= $n
+"""
+
+_PINNED_SQL = f"""
+WITH targets AS ({TARGETS_SQL}),{_AGREEMENT}
+SELECT p.target_type, p.target_id, {_SEGMENT_COLUMNS}, coalesce(a.coders, 0) AS n_coders
+FROM pinned_quotes p
+JOIN segments s ON s.id = p.segment_id
+JOIN documents d ON d.id = s.document_id
+LEFT JOIN cases c ON c.id = d.case_id
+LEFT JOIN agreement a
+    ON a.kind = p.target_type AND a.target = p.target_id AND a.segment_id = p.segment_id
+ORDER BY p.target_type, p.target_id, p.position
+"""
+
+
+def _quote(row: tuple, template: str, pinned: bool) -> Quote:
+    segment_id, text, speaker, title, ordinal, location, session, date, coders = row
+    return Quote(
+        segment_id=segment_id,
+        text=text,
+        attribution=attribute(
+            template,
+            speaker=speaker,
+            location=location,
+            session=session,
+            date=date,
+            document=title,
+        ),
+        speaker=speaker,
+        document=title,
+        ordinal=ordinal,
+        location=location,
+        session=session,
+        coders=coders,
+        pinned=pinned,
+    )
+
+
+def quotes_with(
+    con: duckdb.DuckDBPyConnection,
+    layer: Layer,
+    targets: list[Target],
+    n: int = MAX_QUOTES,
+    template: str = DEFAULT_TEMPLATE,
+) -> dict[tuple[str, str], list[Quote]]:
+    """Quotes per (kind, id) of targets: pinned ones where any, else the default choice."""
+    if not 1 <= n <= MAX_QUOTES:
+        raise QualcodeError(f"between 1 and {MAX_QUOTES} quotes per theme")
+    check_template(template)
+    if not targets:
+        return {}
+    params = target_params(targets)
+    wanted = {(t.kind, t.id) for t in targets}
+    found: dict[tuple[str, str], list[Quote]] = {key: [] for key in wanted}
+    pinned = set()
+    applied = applied_sql(con)
+    for row in con.execute(_PINNED_SQL.format(applied=applied), params).fetchall():
+        key = (row[0], row[1])
+        if key in wanted:
+            found[key].append(_quote(row[2:], template, pinned=True))
+            pinned.add(key)
+    condition, layer_params = layer.predicate("k.coder")
+    rows = con.execute(
+        _DEFAULT_SQL.format(layer=condition, applied=applied), {**params, **layer_params, "n": n}
+    ).fetchall()
+    for row in rows:
+        key = (row[0], row[1])
+        if key not in pinned:
+            found[key].append(_quote(row[2:], template, pinned=False))
+    return found
+
+
+def illustrative_quotes(
+    project: Project,
+    target_type: TargetType,
+    target_id: str | int,
+    layer: str | Layer = "consensus",
+    n: int = MAX_QUOTES,
+    template: str = DEFAULT_TEMPLATE,
+) -> list[Quote]:
+    """The quotes a theme or code shows in the theme table."""
+    with project.connect(read_only=True) as con:
+        chosen = resolve_layer(con, layer)
+        target = _target(con, target_type, target_id)
+        return quotes_with(con, chosen, [target], n, template)[(target.kind, target.id)]
+
+
+def _target(con: duckdb.DuckDBPyConnection, target_type: str, target_id: str | int) -> Target:
+    if target_type not in ("theme", "code"):
+        raise QualcodeError("quotes are pinned to a 'theme' or a 'code'")
+    for target in read_targets(con, themes=target_type == "theme", codes=target_type == "code"):
+        if target.id == str(target_id).strip():
+            return target
+    raise QualcodeError(f"no {target_type} '{target_id}'")
+
+
+def pin_quote(
+    project: Project, target_type: TargetType, target_id: str | int, segment_id: int, actor: str
+) -> int:
+    """Pin a segment as an illustrative quote of a theme or code; return its position.
+
+    The segment must be coded (by some coder) with one of the target's codes.
+    """
+    if not actor or not actor.strip():
+        raise QualcodeError("pinning a quote needs who did it")
+    with project.transaction() as con:
+        target = _target(con, target_type, target_id)
+        coded = con.execute(
+            "SELECT 1 FROM codings WHERE segment_id = ? AND list_contains(?, code_id) LIMIT 1",
+            [segment_id, list(target.codes)],
+        ).fetchone()
+        if not coded:
+            raise QualcodeError(
+                f"segment {segment_id} is not coded with a code of {target_type} '{target.label}'"
+            )
+        pinned = [
+            row[0]
+            for row in con.execute(
+                "SELECT segment_id FROM pinned_quotes WHERE target_type = ? AND target_id = ? "
+                "ORDER BY position",
+                [target.kind, target.id],
+            ).fetchall()
+        ]
+        if segment_id in pinned:
+            raise QualcodeError(f"segment {segment_id} is already pinned to '{target.label}'")
+        if len(pinned) >= MAX_QUOTES:
+            raise QualcodeError(f"'{target.label}' already has {MAX_QUOTES} pinned quotes")
+        position = len(pinned) + 1
+        con.execute(
+            "INSERT INTO pinned_quotes (target_type, target_id, segment_id, position, pinned_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [target.kind, target.id, segment_id, position, actor.strip()],
+        )
+        log_action(
+            con,
+            actor.strip(),
+            "quote.pin",
+            {
+                "target_type": target.kind,
+                "target_id": target.id,
+                "segment_id": segment_id,
+                "position": position,
+            },
+        )
+        return position
+
+
+def unpin_quote(
+    project: Project, target_type: TargetType, target_id: str | int, segment_id: int, actor: str
+) -> None:
+    """Unpin a quote; the ones after it move up."""
+    if not actor or not actor.strip():
+        raise QualcodeError("unpinning a quote needs who did it")
+    with project.transaction() as con:
+        target = _target(con, target_type, target_id)
+        row = con.execute(
+            "SELECT position FROM pinned_quotes WHERE target_type = ? AND target_id = ? "
+            "AND segment_id = ?",
+            [target.kind, target.id, segment_id],
+        ).fetchone()
+        if row is None:
+            raise QualcodeError(f"segment {segment_id} is not pinned to '{target.label}'")
+        con.execute(
+            "DELETE FROM pinned_quotes WHERE target_type = ? AND target_id = ? AND segment_id = ?",
+            [target.kind, target.id, segment_id],
+        )
+        con.execute(
+            "UPDATE pinned_quotes SET position = position - 1 WHERE target_type = ? "
+            "AND target_id = ? AND position > ?",
+            [target.kind, target.id, row[0]],
+        )
+        log_action(
+            con,
+            actor.strip(),
+            "quote.unpin",
+            {"target_type": target.kind, "target_id": target.id, "segment_id": segment_id},
+        )
