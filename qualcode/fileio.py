@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Write to a temporary file beside `path`, then rename it into place.
+
+    The file gets `mode` (e.g. 0o600 for files only their owner may read), or
+    by default the permissions a new file gets under the process umask.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o666 & ~_umask() if mode is None else mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -21,3 +33,9 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    with suppress(OSError):  # make the rename durable where the platform allows
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

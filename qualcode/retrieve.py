@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
+from qualcode.themes.layers import parse_layer
 
 
 @dataclass
@@ -64,20 +64,9 @@ def list_documents(project: Project) -> list[DocumentInfo]:
     return [DocumentInfo(*row) for row in rows]
 
 
-def _layer_filter(layer: str) -> tuple[str, list[Any]]:
-    """SQL condition on `coder` for a layer: 'all', 'consensus' or 'coder:NAME'."""
-    if layer == "all":
-        return "coder <> 'consensus'", []
-    if layer == "consensus":
-        return "coder = 'consensus'", []
-    if layer.startswith("coder:") and layer[6:]:
-        return "coder = ?", [layer[6:]]
-    raise QualcodeError(f"unknown layer '{layer}' (use all, consensus or coder:NAME)")
-
-
 def document_view(project: Project, document_id: int, layer: str = "all") -> DocumentView:
     """A document's text, its segments and the codings of a layer over it."""
-    condition, params = _layer_filter(layer)
+    condition, params = parse_layer(layer).predicate("k.coder")
     with project.connect(read_only=True) as con:
         row = con.execute(
             "SELECT d.id, d.title, d.format, c.location, c.session, c.date, "
@@ -102,8 +91,8 @@ def document_view(project: Project, document_id: int, layer: str = "all") -> Doc
                 "SELECT k.segment_id, coalesce(k.start_offset, s.start_offset), "
                 "coalesce(k.end_offset, s.end_offset), k.code_id, k.coder "
                 "FROM codings k JOIN segments s ON s.id = k.segment_id "
-                f"WHERE s.document_id = ? AND {condition} ORDER BY 2, 3, k.code_id",
-                [document_id, *params],
+                f"WHERE s.document_id = $document AND {condition} ORDER BY 2, 3, k.code_id",
+                {"document": document_id, **params},
             ).fetchall()
         ]
     return DocumentView(DocumentInfo(*row[:9]), row[9], segments, spans)

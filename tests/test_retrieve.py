@@ -63,7 +63,7 @@ def test_document_view_lays_codings_over_the_text(small: Project) -> None:
         }
     assert [c.coder for c in document_view(small, info.id, "coder:ben").codings] == ["ben"]
     assert document_view(small, info.id, "consensus").codings == []
-    with pytest.raises(QualcodeError, match="unknown layer 'bob'"):
+    with pytest.raises(QualcodeError, match="unknown layer 'bob' \\(choose consensus"):
         document_view(small, info.id, "bob")
 
 
