@@ -866,5 +866,68 @@ def coders_list(as_json: JsonOption = False) -> None:
             typer.echo(f"{row['name']}: {row['role']}")
 
 
+# --- audit trail, backup, restore, integrity ---
+@app.command()
+def audit(
+    since: Annotated[str | None, typer.Option(help="From this date or time (ISO).")] = None,
+    coder: Annotated[str | None, typer.Option(help="Only what this person did.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many entries.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The audit trail: every change to the project, who and when."""
+    from qualcode.audit import audit_trail
+
+    with _reporting_errors():
+        entries = audit_trail(_project(), since=since, actor=coder, limit=limit)
+    if as_json:
+        _emit({"entries": entries})
+        return
+    for entry in entries:
+        detail = json.dumps(entry["detail"], ensure_ascii=False)
+        typer.echo(f"{entry['at'][:19]}  {entry['actor']:14} {entry['action']:18} {detail}")
+
+
+@app.command()
+def backup(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The backup file to write.")],
+) -> None:
+    """Write a consistent copy of the project (safe while the app runs)."""
+    from qualcode.maintenance import backup as make_backup
+
+    with _reporting_errors():
+        written = make_backup(_project(), output)
+    typer.echo(f"backup written: {written}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup made by 'qualcode backup'.")],
+) -> None:
+    """Replace the project with a backup; the current file is kept as .before-restore.bak."""
+    from qualcode.maintenance import restore as restore_backup
+
+    with _reporting_errors():
+        safety = restore_backup(State.db, file)
+    typer.echo(f"restored {State.db} from {file}; the previous file is kept as {safety}")
+
+
+@app.command()
+def check(as_json: JsonOption = False) -> None:
+    """Verify the project: codings point at existing segments and codes, offsets are
+    in range and match the text, document hashes match."""
+    from qualcode.maintenance import check as check_project
+
+    with _reporting_errors():
+        problems = check_project(_project())
+    if as_json:
+        _emit({"ok": not problems, "problems": [p.__dict__ for p in problems]})
+    elif not problems:
+        typer.echo("project is whole: no problems found")
+    for problem in problems:
+        typer.echo(f"problem: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,199 @@
+"""Backups, restores and integrity checks of a project file."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from qualcode.audit import log_action
+from qualcode.errors import InputError, ProjectError
+from qualcode.store import Project, latest_schema_version
+
+
+def backup(project: Project, output: str | Path, actor: str = "cli") -> Path:
+    """A consistent copy of the project, even while the app runs.
+
+    The copy is taken while this process holds the project's write lock (other
+    writers wait, as for any write), after a checkpoint, so it is a whole
+    database with nothing pending in the write-ahead log.
+    """
+    output = Path(output).resolve()
+    if output == project.path.resolve():
+        raise ProjectError(f"{output}: the backup cannot overwrite the project itself")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with project.connect() as con:
+        log_action(con, actor, "backup", {"to": str(output)})
+        con.execute("CHECKPOINT")
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            shutil.copyfile(project.path, tmp)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return output
+
+
+def _schema_of(path: Path) -> int:
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise InputError(path, f"not a qualcode project file ({exc})") from None
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        raise InputError(path, "not a qualcode project file (no schema version)") from None
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
+
+
+def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli") -> Path:
+    """Replace the project with a backup; the current file is kept beside it first.
+
+    Returns the path of that safety copy (`<project>.before-restore.bak`).
+    """
+    target = Path(project_path)
+    source = Path(backup_file)
+    if not source.is_file():
+        raise InputError(source, "no such backup file")
+    version = _schema_of(source)
+    if version > latest_schema_version():
+        raise InputError(source, f"written by a newer qualcode (schema {version})")
+    problems = check(Project(source), read_only=True)
+    if problems:
+        raise InputError(source, f"backup fails its integrity check: {problems[0]}")
+    safety = target.with_name(f"{target.name}.before-restore.bak")
+    if target.exists():
+        with Project(target).connect() as con:  # fold the write-ahead log into the file
+            con.execute("CHECKPOINT")
+    with _file_lock(target):
+        if target.exists():
+            shutil.copyfile(target, safety)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+            target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    restored = Project.open(target)
+    with restored.transaction() as con:
+        log_action(con, actor, "restore", {"from": str(source), "previous": str(safety)})
+    return safety
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold the same POSIX lock DuckDB takes on a database file, so no qualcode
+    process opens the project while it is being replaced (they wait and retry)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise ProjectError(f"project file is in use: {path}") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Problem:
+    what: str
+    count: int
+    example: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.count} (e.g. {self.example})"
+
+
+_CHECKS = (
+    (
+        "segments whose text is not the document text at their offsets",
+        "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id "
+        "WHERE s.start_offset < 0 OR s.end_offset > length(d.text) "
+        "OR s.start_offset >= s.end_offset "
+        "OR substr(d.text, s.start_offset + 1, s.end_offset - s.start_offset) <> s.text",
+        "segment {}",
+    ),
+    (
+        "segments of a missing document",
+        "SELECT s.id FROM segments s LEFT JOIN documents d ON d.id = s.document_id "
+        "WHERE d.id IS NULL",
+        "segment {}",
+    ),
+    (
+        "documents without segments",
+        "SELECT d.id FROM documents d WHERE NOT EXISTS "
+        "(SELECT 1 FROM segments s WHERE s.document_id = d.id)",
+        "document {}",
+    ),
+    (
+        "coding events on a missing segment",
+        "SELECT e.id FROM coding_events e LEFT JOIN segments s ON s.id = e.segment_id "
+        "WHERE s.id IS NULL",
+        "event {}",
+    ),
+    (
+        "coding events for a code no codebook version has",
+        "SELECT e.id FROM coding_events e WHERE NOT EXISTS "
+        "(SELECT 1 FROM codes c WHERE c.id = e.code_id)",
+        "event {}",
+    ),
+    (
+        "coding spans outside their document",
+        "SELECT e.id FROM coding_events e JOIN segments s ON s.id = e.segment_id "
+        "JOIN documents d ON d.id = s.document_id WHERE e.start_offset IS NOT NULL AND "
+        "(e.start_offset < 0 OR e.end_offset > length(d.text) "
+        "OR e.start_offset >= e.end_offset)",
+        "event {}",
+    ),
+)
+
+
+def check(project: Project, read_only: bool = True) -> list[Problem]:
+    """Integrity problems: every coding points at an existing segment and code,
+    offsets are in range and match the text, content hashes match; [] if whole."""
+    problems: list[Problem] = []
+    with project.connect(read_only=read_only) as con:
+        for what, sql, example in _CHECKS:
+            found = [r[0] for r in con.execute(sql).fetchall()]
+            if found:
+                problems.append(Problem(what, len(found), example.format(found[0])))
+        mismatched = [
+            document_id
+            for document_id, text, digest in con.execute(
+                "SELECT id, text, content_hash FROM documents ORDER BY id"
+            ).fetchall()
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest
+        ]
+    if mismatched:
+        problems.append(
+            Problem(
+                "documents whose text does not match its hash",
+                len(mismatched),
+                f"document {mismatched[0]}",
+            )
+        )
+    return problems
