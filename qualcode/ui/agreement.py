@@ -1,0 +1,183 @@
+"""Agreement (supervisors only): the agreement report, the disagreements, and settling
+each in the consensus layer. The role is checked by the library calls themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from qualcode.agreement.adjudication import Disagreement, settle
+from qualcode.agreement.report import BY_CHOICES
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+from qualcode.supervised import supervised_agreement, supervised_disagreements
+from qualcode.ui import cache
+from qualcode.ui.common import choice, reporting, run_page
+from qualcode.ui.identity import Identity, coders
+from qualcode.ui.markup import esc, md
+
+S_FLASH = "agreement_flash"
+STATS = {
+    "percent_agreement": "Percent agreement",
+    "cohen_kappa": "Cohen's kappa",
+    "fleiss_kappa": "Fleiss' kappa",
+    "krippendorff_alpha": "Krippendorff's alpha",
+    "gwet_ac1": "Gwet's AC1",
+}
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _overall(report: dict[str, Any]) -> None:
+    overall = report["overall"]
+    ci = overall.get("ci95") or {}
+    shown = [k for k in STATS if overall.get(k) is not None]
+    cols = st.columns(len(shown) or 1)
+    for col, key in zip(cols, shown, strict=False):
+        low, high = ci.get(key) or (None, None)
+        col.metric(STATS[key], _fmt(overall[key]))
+        if low is not None:
+            col.caption(f"95% CI {_fmt(low)} – {_fmt(high)}")
+    st.caption(
+        md(
+            f"Unit: {report['unit']}. {report['n_units']} segments reviewed by two or more of "
+            f"{', '.join(report['coders'])}; {report['n_segments_reviewed']} reviewed by any."
+        )
+    )
+
+
+def _per_code(report: dict[str, Any]) -> None:
+    two = len(report["coders"]) == 2
+    stat = "cohen_kappa" if two else "krippendorff_alpha"
+    frame = pd.DataFrame([{"code": code, **values} for code, values in report["per_code"].items()])
+    if frame.empty:
+        return
+    frame["flag"] = frame["rare"].map({True: "rare (unstable)", False: "enough positives"})
+    chart = (
+        alt.Chart(frame.dropna(subset=[stat]))
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{stat}:Q", title=STATS[stat], scale=alt.Scale(domain=[-1, 1])),
+            y=alt.Y("code:N", sort="-x", title=None),
+            color=alt.Color("flag:N", title=None),
+            tooltip=["code", alt.Tooltip(f"{stat}:Q", format=".3f"), "positives", "n_units"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(frame.drop(columns=["flag"]), hide_index=True)
+
+
+def _groups(report: dict[str, Any]) -> None:
+    by = report.get("by")
+    if not by:
+        return
+    st.subheader(f"By {by['dimension']}")
+    rows = [{by["dimension"]: key, **values} for key, values in by["groups"].items()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _describe(d: Disagreement) -> str:
+    settled = f" · settled {d.settled}" if d.settled else ""
+    return f"{d.code_id} · {d.document} turn {d.ordinal + 1}{settled}"
+
+
+def _settle_one(project: Project, identity: Identity, d: Disagreement) -> None:
+    st.html(
+        f"<p><b>{esc(d.speaker or '')}</b> {esc(d.text)}</p>"
+        + "".join(f"<p>{esc(c)}: <b>{esc(v)}</b></p>" for c, v in sorted(d.decisions.items()))
+        + "".join(f"<p><i>{esc(m['coder'])}: {esc(m['memo'])}</i></p>" for m in d.memos)
+    )
+    adopt_options = [f"adopt:{coder}" for coder in sorted(d.decisions)]
+    options = [*adopt_options, "present", "absent"]
+
+    def label(value: str) -> str:
+        if value.startswith("adopt:"):
+            coder = value.removeprefix("adopt:")
+            return md(f"Adopt {coder}'s decision ({d.decisions[coder]})")
+        return f"Decide otherwise: the code is {value}"
+
+    key = f"{d.segment_id}_{d.code_id}"
+    with st.form(f"settle_{key}"):
+        chosen = st.radio("Settle as", options, format_func=label, key=f"settle_choice_{key}")
+        reason = st.text_input(
+            "Reason (needed when deciding otherwise)", key=f"settle_reason_{key}"
+        )
+        if st.form_submit_button("Settle", type="primary"):
+            with reporting():
+                if chosen.startswith("adopt:"):
+                    settle(project, d.segment_id, d.code_id, identity.name,
+                           adopt=chosen.removeprefix("adopt:"), reason=reason or None)  # fmt: skip
+                else:
+                    settle(project, d.segment_id, d.code_id, identity.name,
+                           decision=chosen, reason=reason)  # fmt: skip
+                st.session_state[S_FLASH] = (
+                    f"Settled {d.code_id} on segment {d.segment_id} in the consensus layer."
+                )
+                st.rerun()
+
+
+def body(project: Project, identity: Identity) -> None:
+    st.title("Agreement")
+    names = [c.name for c in coders(project)]
+    options = cache.options(str(project.path))
+    with st.sidebar:
+        chosen = st.multiselect(
+            "Coders (none chosen: all; model = the suggestions)", [*names, "model"],
+            key="agr_coders",
+        )  # fmt: skip
+        by = choice("Break down by", [b for b in BY_CHOICES if b != "code"], "agr_by")
+        sample = choice("Reliability sample", options.samples, "agr_sample")
+        with_ci = st.checkbox("Bootstrap 95% intervals", value=True, key="agr_ci")
+    selection = {"coders": chosen or None, "sample": sample}
+    try:  # the library refuses anyone but a supervisor or admin
+        report = supervised_agreement(project, identity.name, by=by, ci=with_ci, **selection)
+    except QualcodeError as exc:
+        if not identity.supervises:
+            raise
+        st.info(md(exc))  # not enough decisions yet
+        return
+    message = st.session_state.pop(S_FLASH, None)
+    if message:
+        st.success(md(message))
+    _overall(report)
+    st.subheader("Per code")
+    _per_code(report)
+    _groups(report)
+    with st.expander("Definitions"):
+        for key, text in report["definitions"].items():
+            st.html(f"<p><b>{esc(key)}</b>: {esc(text)}</p>")
+    st.subheader("Disagreements")
+    found = supervised_disagreements(project, identity.name, **selection)
+    if not found:
+        st.info("No disagreements among these coders.")
+        return
+    open_count = sum(1 for d in found if d.settled is None)
+    st.caption(f"{len(found)} disagreements, {open_count} not settled yet.")
+    table = pd.DataFrame(
+        [
+            {
+                "code": d.code_id,
+                "document": d.document,
+                "turn": d.ordinal + 1,
+                "text": d.text,
+                **{f"{c}": v for c, v in d.decisions.items()},
+                "settled": d.settled or "",
+            }
+            for d in found
+        ]
+    )
+    st.dataframe(table, hide_index=True, height=240)
+    first_open = next((i for i, d in enumerate(found) if d.settled is None), 0)
+    picked = st.selectbox(
+        "Settle", range(len(found)), index=first_open,
+        format_func=lambda i: _describe(found[i]), key="agr_pick",
+    )  # fmt: skip
+    _settle_one(project, identity, found[picked])
+
+
+run_page(body)

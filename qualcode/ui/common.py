@@ -1,0 +1,88 @@
+"""What every page shares: the project, one-line errors, and the page frame."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from qualcode.errors import QualcodeError
+from qualcode.store import DEFAULT_DB, Project
+from qualcode.threaded import SharedProject
+from qualcode.ui.identity import Identity, require_identity
+from qualcode.ui.markup import md
+
+DB_ENV = "QUALCODE_DB"
+
+PAGES = {
+    "signin": "qualcode/ui/signin.py",
+    "import": "qualcode/ui/ingest.py",
+    "code": "qualcode/ui/code.py",
+    "document": "qualcode/ui/document.py",
+    "codebook": "qualcode/ui/codebook.py",
+    "themes": "qualcode/ui/themes.py",
+    "progress": "qualcode/ui/progress.py",
+    "agreement": "qualcode/ui/agreement.py",
+    "export": "qualcode/ui/export.py",
+}
+"""Page files, relative to app.py (what st.Page and st.switch_page take)."""
+
+
+def project_path() -> Path:
+    """The project file the app serves: $QUALCODE_DB, as for the CLI."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Project:
+    return SharedProject.open(path)
+
+
+def project() -> Project:
+    """The project (a path, no connection held), migrated once per app process; its
+    connections are safe for many sessions at once (see `qualcode.threaded`)."""
+    return _open(str(project_path().resolve()))
+
+
+def one_line(exc: Exception) -> str:
+    """An error as the one line a person reads."""
+    if isinstance(exc, QualcodeError):
+        return str(exc)
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return f"the project could not be read or written just now ({first}); try again"
+
+
+@contextmanager
+def reporting() -> Iterator[None]:
+    """Show a QualcodeError (a locked file, a bad input) or a database error as one
+    line, not a traceback."""
+    try:
+        yield
+    except (QualcodeError, duckdb.Error) as exc:
+        st.error(md(one_line(exc)), icon=":material/error:")
+
+
+def run_page(body: Callable[[Project, Identity], None], needs_coder: bool = True) -> None:
+    """Open the project, require a signed-in coder, and run a page body; a
+    QualcodeError anywhere in it ends the page with its one-line message."""
+    try:
+        proj = project()
+        identity = require_identity(proj, PAGES["signin"]) if needs_coder else None
+        body(proj, identity)  # type: ignore[arg-type]
+    except (QualcodeError, duckdb.Error) as exc:
+        st.error(md(one_line(exc)), icon=":material/error:")
+
+
+def choice(label: str, options: list, key: str, format_func: Callable = str, **kwargs) -> object:
+    """A selectbox whose first option, None, reads 'All'."""
+    return st.selectbox(
+        label,
+        [None, *options],
+        format_func=lambda v: "All" if v is None else format_func(v),
+        key=key,
+        **kwargs,
+    )

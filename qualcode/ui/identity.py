@@ -1,0 +1,90 @@
+"""Who is coding: the one place the app decides a session's identity.
+
+For now a coder chooses (or registers) a name, kept in the session; password
+accounts can replace `sign_in` and `signed_in` without touching the pages. The
+role is read from the project on every run, so a role changed with the CLI
+applies at once; what a role may do is enforced by the library, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from qualcode.agreement.adjudication import SUPERVISOR_ROLES
+from qualcode.coders import RESERVED, add_coder
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+from qualcode.ui import cache
+
+SESSION_KEY = "qualcode_coder"
+APP_ROLES = ("coder", "supervisor")
+"""Roles a person may give themselves when registering in the app."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A signed-in coder."""
+
+    name: str
+    role: str
+
+    @property
+    def supervises(self) -> bool:
+        return self.role in SUPERVISOR_ROLES
+
+
+def coders(project: Project) -> list[Identity]:
+    """Registered coders one can sign in as (not qualcode's own layers)."""
+    return [
+        Identity(c["name"], c["role"])
+        for c in cache.coder_list(str(project.path))
+        if c["name"] not in RESERVED
+    ]
+
+
+def signed_in(project: Project) -> Identity | None:
+    """This session's coder, with the role the project gives them now."""
+    name = st.session_state.get(SESSION_KEY)
+    if not name:
+        return None
+    found = next((c for c in coders(project) if c.name == name), None)
+    if found is None:
+        st.session_state.pop(SESSION_KEY, None)
+    return found
+
+
+def sign_in(project: Project, name: str) -> Identity:
+    """Sign this session in as a registered coder."""
+    found = next((c for c in coders(project) if c.name == name), None)
+    if found is None:
+        raise QualcodeError(f"no coder named '{name}'")
+    st.session_state[SESSION_KEY] = found.name
+    return found
+
+
+def register(project: Project, name: str, role: str) -> Identity:
+    """Register a new coder and sign in as them; an existing name is refused."""
+    name = name.strip()
+    if role not in APP_ROLES:
+        raise QualcodeError(f"role must be one of {', '.join(APP_ROLES)}")
+    if any(c.name == name for c in coders(project)):
+        raise QualcodeError(f"'{name}' is registered already: choose the name above")
+    add_coder(project, name, role, actor=name or "app")
+    cache.forget()
+    return sign_in(project, name)
+
+
+def sign_out() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def require_identity(project: Project, sign_in_page: str) -> Identity:
+    """The signed-in coder, or stop the page with a way to sign in."""
+    identity = signed_in(project)
+    if identity is None:
+        st.info("Choose who you are first: everything you do is recorded under your name.")
+        st.page_link(sign_in_page, label="Sign in", icon=":material/login:")
+        st.stop()
+    return identity
