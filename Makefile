@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/qualcode demo --directory $(DEMO_DIR)
+	$(BIN)/qualcode demo --directory $(DEMO_DIR) --port 8501
 
 test: install
 	$(BIN)/python -m pytest

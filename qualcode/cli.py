@@ -442,9 +442,13 @@ def demo(
         "demo"
     ),
     sample: Annotated[Path | None, typer.Option(help="The sample corpus folder.")] = None,
+    start_app: Annotated[
+        bool, typer.Option("--app/--no-app", help="Start the app on the demo project.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
     as_json: JsonOption = False,
 ) -> None:
-    """Build a demo project from the bundled synthetic sample corpus and summarise it."""
+    """Build a demo project from the bundled synthetic sample corpus, then start the app."""
     from qualcode.demo import build_demo
 
     with _reporting_errors():
@@ -452,7 +456,17 @@ def demo(
             summary = build_demo(directory, sample_dir=sample, progress=progress)
     if as_json:
         _emit(summary)
-        return
+    else:
+        _print_demo(summary)
+    if start_app:
+        from qualcode.server import serve
+        from qualcode.store import Project
+
+        with _reporting_errors():
+            raise typer.Exit(serve(Project.open(summary["db"]), port=port))
+
+
+def _print_demo(summary: dict[str, Any]) -> None:
     typer.echo(f"demo project: {summary['db']}")
     typer.echo(
         f"{summary['documents']} documents, {summary['segments']} segments, "
@@ -460,6 +474,11 @@ def demo(
     )
     for row in summary["documents_by_location_session"]:
         typer.echo(f"  {row['location']}, session {row['session']}: {row['documents']} documents")
+    if summary.get("suggest"):
+        typer.echo(
+            f"{summary['suggest']['suggestions']} suggestions ({summary['suggest']['model']}); "
+            "coders: coder_a, coder_b (double-coded sample), supervisor"
+        )
 
 
 # --- themes and exports ---

@@ -15,12 +15,16 @@ from qualcode.store import Project
 
 
 def build_demo(
-    directory: str | Path, sample_dir: str | Path | None = None, progress: Progress | None = None
+    directory: str | Path,
+    sample_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    with_suggestions: bool = True,
 ) -> dict[str, Any]:
     """Create (or bring up to date) a demo project in `directory`; return its status.
 
-    The sample's double codings (two synthetic coders) are imported once, and a
-    coder named "supervisor" is registered. Re-running is safe: what is already
+    The sample's double codings (two synthetic coders) are imported once, a
+    coder named "supervisor" is registered, and codes are suggested for every
+    segment (embeddings are cached, so a rerun is quick). Re-running is safe: what is already
     stored is skipped.
     """
     sample = Path(sample_dir) if sample_dir else sample_corpus()
@@ -33,9 +37,14 @@ def build_demo(
     if codings.exists() and not _has_imported_codings(project):
         import_codings(project, codings, actor="demo")
     add_coder(project, "supervisor", "supervisor", actor="demo")
+    if with_suggestions:
+        from qualcode.suggest.run import suggest
+
+        summary_suggest = suggest(project, progress=progress).to_json()
     summary = project_status(project)
     summary["db"] = str(project.path)
     summary["ingest"] = report.to_json()
+    summary["suggest"] = summary_suggest if with_suggestions else None
     return summary
 
 

@@ -14,7 +14,7 @@ SAMPLE = REPO_ROOT / "corpora" / "sample"
 
 
 def test_demo_ingests_every_sample_file_with_its_attributes(tmp_path: Path) -> None:
-    summary = build_demo(tmp_path / "demo")
+    summary = build_demo(tmp_path / "demo", with_suggestions=False)
     with (SAMPLE / "manifest.csv").open(encoding="utf-8") as handle:
         manifest = list(csv.DictReader(handle))
     assert summary["ingest"]["failed"] == []
@@ -39,7 +39,7 @@ def test_demo_ingests_every_sample_file_with_its_attributes(tmp_path: Path) -> N
     text = rows(project, "SELECT text FROM documents WHERE title LIKE 'loc3_s1_circles%'")[0][0]
     assert "\ufffd" not in text and "é" in text
 
-    again = build_demo(tmp_path / "demo")
+    again = build_demo(tmp_path / "demo", with_suggestions=False)
     assert again["ingest"]["documents_added"] == 0
     assert len(again["ingest"]["skipped"]) == len(manifest)
     assert again["segments"] == summary["segments"]
