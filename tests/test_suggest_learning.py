@@ -79,15 +79,24 @@ def test_accepts_raise_and_rejects_lower_a_code_on_similar_text(
     assert 0.0 <= scores[0] <= scores[1] <= 1.0
 
 
-def test_rejecting_a_segment_lowers_that_segment(
+def test_a_segments_own_decision_does_not_score_it(
     project: Project, tmp_path: Path, real_embedder
 ) -> None:
-    ids = small_project(project, tmp_path, [*COOKING, *OTHER])
+    """Blind coding: what one coder decided on a segment must not show in the
+    suggestions another coder gets for that same segment."""
+    twin = COOKING[0] + " "  # the same words, a different segment
+    ids = small_project(project, tmp_path, [*COOKING, twin, *OTHER])
+    decided, undecided = ids[0], ids[len(COOKING)]
+    _decide(project, [decided], "friends", "accept")
     suggest(project, top_k=3)
-    before = _scores(project, ids[0])
-    _decide(project, [ids[0]], "friends", "reject")
-    suggest(project, top_k=3)
-    assert _scores(project, ids[0])["friends"] < before["friends"]
+    own = rows(project, "SELECT evidence_kind, evidence, score FROM suggestions WHERE "
+                        "segment_id = ? AND code_id = 'friends'", [decided])
+    other = rows(project, "SELECT evidence_kind, evidence, score FROM suggestions WHERE "
+                          "segment_id = ? AND code_id = 'friends'", [undecided])
+    # the undecided twin learns from the accepted segment; the segment itself does not
+    assert other[0][0] == "accepted" and other[0][1] == COOKING[0]
+    assert own[0][0] != "accepted"
+    assert own[0][2] < other[0][2]
 
 
 def test_classifiers_start_at_five_accepts_and_scores_stay_in_unit_interval() -> None:

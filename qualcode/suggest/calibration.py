@@ -68,7 +68,9 @@ def zero_shot_combiner(model: str) -> Combiner:
 
 
 def fit_combiner(
-    features: np.ndarray, labels: np.ndarray, prior: Combiner,
+    features: np.ndarray,
+    labels: np.ndarray,
+    prior: Combiner,
     strength: float = PRIOR_STRENGTH,
 ) -> Combiner:
     """Refit a combiner on decided (text, code) pairs: features (N, F), labels (N,) 0/1.

@@ -55,7 +55,9 @@ class GoldVectors:
 
 
 def embed_gold(
-    rows_: Sequence[GoldRow], codebook: Codebook, embedder: Embedder,
+    rows_: Sequence[GoldRow],
+    codebook: Codebook,
+    embedder: Embedder,
     progress: Progress | None = None,
 ) -> GoldVectors:
     """Embed gold texts, their sentences and the codebook's phrases in one pass."""
@@ -71,8 +73,13 @@ def embed_gold(
         np.asarray(owners, dtype=np.int64),
     )
     return GoldVectors(
-        list(rows_), codebook, [c.id for c in codebook.codable()], phrases,
-        vectors[:n_phrases], text_vectors, embedder.name,
+        list(rows_),
+        codebook,
+        [c.id for c in codebook.codable()],
+        phrases,
+        vectors[:n_phrases],
+        text_vectors,
+        embedder.name,
     )
 
 
@@ -122,8 +129,11 @@ def cv_folds(gold: GoldVectors, k: int, seed: int = SEED) -> list[np.ndarray]:
 
 
 def cross_validated_scores(
-    gold: GoldVectors, k: int, scoring: ScoringConfig | None = None,
-    learning: LearningConfig | None = None, seed: int = SEED,
+    gold: GoldVectors,
+    k: int,
+    scoring: ScoringConfig | None = None,
+    learning: LearningConfig | None = None,
+    seed: int = SEED,
 ) -> np.ndarray:
     """(n, C) scores of each text by a model that learned from the other folds."""
     scores = np.zeros((len(gold.rows), len(gold.codes)), dtype=np.float32)
@@ -136,8 +146,13 @@ def cross_validated_scores(
             training_labels(gold, train),
         )
         model = CodeModel.build(
-            gold.model_name, gold.codes, gold.phrases, gold.phrase_vectors,
-            training=training, scoring=scoring, learning=learning,
+            gold.model_name,
+            gold.codes,
+            gold.phrases,
+            gold.phrase_vectors,
+            training=training,
+            scoring=scoring,
+            learning=learning,
         )
         scores[test] = model.score(gold.texts.subset(test)).probability
     return scores
@@ -226,6 +241,11 @@ def evaluate(
     else:
         raise QualcodeError("evaluate needs --codebook FILE or a project with a codebook")
     return evaluate_gold(
-        gold_path, codebook, load_embedder(spec), level=level, cv=cv,
-        predictions=predictions, progress=progress,
+        gold_path,
+        codebook,
+        load_embedder(spec),
+        level=level,
+        cv=cv,
+        predictions=predictions,
+        progress=progress,
     )

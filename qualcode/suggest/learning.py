@@ -63,9 +63,7 @@ class Classifiers:
         return np.where(self.active, z, 0.0).astype(np.float32)
 
 
-def fit_classifiers(
-    vectors: Matrix, labels: np.ndarray, config: LearningConfig
-) -> Classifiers:
+def fit_classifiers(vectors: Matrix, labels: np.ndarray, config: LearningConfig) -> Classifiers:
     """A balanced logistic regression per code with enough accepts and negatives."""
     from sklearn.linear_model import LogisticRegression
 
@@ -79,9 +77,7 @@ def fit_classifiers(
         if min(positive.sum(), negative.sum()) < config.min_accepts:
             continue
         index = np.flatnonzero(positive | negative)
-        model = LogisticRegression(
-            C=config.regularisation, class_weight="balanced", max_iter=2000
-        )
+        model = LogisticRegression(C=config.regularisation, class_weight="balanced", max_iter=2000)
         model.fit(rows(vectors, index), positive[index])
         coef[c] = model.coef_[0]
         intercept[c] = model.intercept_[0]

@@ -100,6 +100,7 @@ class CodeModel:
     combiner: Combiner
     training: Training | None = None
     classifiers: Classifiers | None = None
+    held_out_logits: np.ndarray | None = None  # (N training, C): cross-fitted, for self-scoring
 
     @classmethod
     def build(
@@ -132,14 +133,13 @@ class CodeModel:
         model.training = training
         held_out = cross_fitted_logits(training, learning)
         n = training.labels.shape[0]
-        features, _, _ = model._features(
-            TextVectors(training.vectors), np.arange(n), held_out
-        )
+        features, _, _ = model._features(TextVectors(training.vectors), np.arange(n), held_out)
         decided = training.labels != 0
         model.combiner = fit_combiner(
             features[decided], training.labels[decided] == ACCEPTED, model.combiner
         )
         model.classifiers = fit_classifiers(training.vectors, training.labels, learning)
+        model.held_out_logits = held_out
         return model
 
     def similarity(self, texts: TextVectors) -> Similarity:
@@ -147,9 +147,7 @@ class CodeModel:
         top_n, temperature = self.scoring.top_n, self.scoring.temperature
         result = phrase_similarity(self.index, texts.vectors, top_n, temperature)
         if texts.sentence_vectors is not None and len(texts.owners):
-            by_sentence = phrase_similarity(
-                self.index, texts.sentence_vectors, top_n, temperature
-            )
+            by_sentence = phrase_similarity(self.index, texts.sentence_vectors, top_n, temperature)
             weight = self.scoring.sentence_weight
             result = blend_sentences(result, by_sentence, texts.owners, weight)
         return result
@@ -182,8 +180,14 @@ class CodeModel:
             sim.evidence_similarity = np.where(gain, accepted, sim.evidence_similarity)
         return out, sim, nearest_row
 
-    def score(self, texts: TextVectors) -> Scores:
-        """Calibrated scores of texts, with the evidence for each (in blocks of CHUNK)."""
+    def score(self, texts: TextVectors, self_rows: np.ndarray | None = None) -> Scores:
+        """Calibrated scores of texts, with the evidence for each (in blocks of CHUNK).
+
+        self_rows[i] >= 0 says text i is training row self_rows[i] (a segment some
+        coder decided): it is then scored as if held out, without its own decisions
+        (no nearest-neighbour match with itself, cross-fitted classifier logits), so a
+        segment's score never reflects what another coder decided on it.
+        """
         n, n_codes = len(texts), len(self.codes)
         probability = np.zeros((n, n_codes), dtype=np.float32)
         similarity = np.zeros((n, n_codes), dtype=np.float32)
@@ -192,13 +196,24 @@ class CodeModel:
         for start in range(0, n, CHUNK):
             block = slice(start, min(n, start + CHUNK))
             part = texts.subset(np.arange(block.start, block.stop)) if n > CHUNK else texts
-            features, sim, _ = self._features(part)
+            own = None if self_rows is None else self_rows[block]
+            logits = None
+            if own is not None and self.classifiers is not None and (own >= 0).any():
+                logits = self.classifiers.logits(part.vectors)
+                mine = own >= 0
+                logits[mine] = self.held_out_logits[own[mine]]
+            features, sim, _ = self._features(part, own, logits)
             probability[block] = np.clip(self.combiner(features), 0.0, 1.0)
             similarity[block] = sim.score
             evidence[block] = sim.evidence
             evidence_similarity[block] = sim.evidence_similarity
         accepted = self.training.texts if self.training is not None else []
         return Scores(
-            self.codes, probability, similarity, evidence, evidence_similarity,
-            self.index.phrases, list(accepted),
+            self.codes,
+            probability,
+            similarity,
+            evidence,
+            evidence_similarity,
+            self.index.phrases,
+            list(accepted),
         )

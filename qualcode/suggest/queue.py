@@ -134,22 +134,67 @@ def review_queue(
         raise QualcodeError("the review queue needs a coder")
     sql = _QUERY.replace("{order_by}", _ORDER_BY[order])
     params = {
-        "coder": coder, "min_score": min_score, "document_id": document_id,
-        "code_id": code_id, "threshold": THRESHOLD, "limit": max(0, limit),
-        "offset": max(0, offset), "location": location, "session": session,
-        "sample": sample, "unreviewed": unreviewed_only,
+        "coder": coder,
+        "min_score": min_score,
+        "document_id": document_id,
+        "code_id": code_id,
+        "threshold": THRESHOLD,
+        "limit": max(0, limit),
+        "offset": max(0, offset),
+        "location": location,
+        "session": session,
+        "sample": sample,
+        "unreviewed": unreviewed_only,
     }
     with project.connect(read_only=True) as con:
         found = con.execute(sql, params).fetchall()
     items: list[QueueItem] = []
-    for (_position, segment_id, best, closeness, margin, doc_id, title, location_, session_,
-         ordinal, speaker, text, code, label, score, rank, evidence, kind, similarity) in found:
+    for (
+        _position,
+        segment_id,
+        best,
+        closeness,
+        margin,
+        doc_id,
+        title,
+        location_,
+        session_,
+        ordinal,
+        speaker,
+        text,
+        code,
+        label,
+        score,
+        rank,
+        evidence,
+        kind,
+        similarity,
+    ) in found:
         if not items or items[-1].segment_id != segment_id:
             priority = best if order == "score" else closeness
-            items.append(QueueItem(segment_id, doc_id, title, location_, session_, ordinal,
-                                   speaker, text, float(priority), float(margin)))
-        items[-1].suggestions.append(QueuedSuggestion(
-            code, label or code, float(score), int(rank), evidence or "", kind or "",
-            float(similarity or 0.0),
-        ))
+            items.append(
+                QueueItem(
+                    segment_id,
+                    doc_id,
+                    title,
+                    location_,
+                    session_,
+                    ordinal,
+                    speaker,
+                    text,
+                    float(priority),
+                    float(margin),
+                )
+            )
+        items[-1].suggestions.append(
+            QueuedSuggestion(
+                code,
+                label or code,
+                float(score),
+                int(rank),
+                evidence or "",
+                kind or "",
+                float(similarity or 0.0),
+            )
+        )
     return items

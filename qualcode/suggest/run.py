@@ -92,8 +92,13 @@ def _read_inputs(project: Project) -> tuple[Any, list[int], list[str], Any]:
 
 
 def _store(
-    project: Project, report: SuggestReport, top_k: int, min_score: float,
-    segment_ids: list[int], scores: Scores, picked: tuple[np.ndarray, np.ndarray, np.ndarray],
+    project: Project,
+    report: SuggestReport,
+    top_k: int,
+    min_score: float,
+    segment_ids: list[int],
+    scores: Scores,
+    picked: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     text, code, rank = picked
     # evidence indices point into the phrases, then into the accepted texts
@@ -101,15 +106,17 @@ def _store(
     evidence_text = np.array([p.text for p in sources], dtype=object)
     evidence_kind = np.array([p.kind for p in sources], dtype=object)
     chosen = scores.evidence[text, code]
-    table = pa.table({
-        "segment_id": pa.array(np.asarray(segment_ids, dtype=np.int32)[text]),
-        "code_id": pa.array([scores.codes[c] for c in code], pa.string()),
-        "score": pa.array(scores.probability[text, code].astype(np.float64)),
-        "rank": pa.array(rank.astype(np.int32)),
-        "evidence": pa.array(evidence_text[chosen], pa.string()),
-        "evidence_kind": pa.array(evidence_kind[chosen], pa.string()),
-        "similarity": pa.array(scores.evidence_similarity[text, code].astype(np.float64)),
-    })
+    table = pa.table(
+        {
+            "segment_id": pa.array(np.asarray(segment_ids, dtype=np.int32)[text]),
+            "code_id": pa.array([scores.codes[c] for c in code], pa.string()),
+            "score": pa.array(scores.probability[text, code].astype(np.float64)),
+            "rank": pa.array(rank.astype(np.int32)),
+            "evidence": pa.array(evidence_text[chosen], pa.string()),
+            "evidence_kind": pa.array(evidence_kind[chosen], pa.string()),
+            "similarity": pa.array(scores.evidence_similarity[text, code].astype(np.float64)),
+        }
+    )
     with project.transaction() as con:
         con.execute(
             "DELETE FROM suggestions WHERE codebook_version = ? AND model = ?",
@@ -118,8 +125,15 @@ def _store(
         run_id = con.execute(
             "INSERT INTO suggestion_runs (model, codebook_version, segments, suggestions, "
             "top_k, min_score, decisions) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [report.model, report.codebook_version, report.segments, report.suggestions,
-             top_k, min_score, report.decisions],
+            [
+                report.model,
+                report.codebook_version,
+                report.segments,
+                report.suggestions,
+                top_k,
+                min_score,
+                report.decisions,
+            ],
         ).fetchone()[0]
         con.register("new_suggestions", table)
         con.execute(
@@ -166,16 +180,22 @@ def suggest(
     vectors = embedded.vectors
     bounds = np.cumsum([0, len(phrases), len(segment_texts), len(sentences)])
     codes = [c.id for c in codebook.codable()]
-    training = Training(vectors[bounds[3]:], decisions.texts, decisions.labels)
+    training = Training(vectors[bounds[3] :], decisions.texts, decisions.labels)
     model = CodeModel.build(
-        embedder.name, codes, phrases, vectors[: bounds[1]],
+        embedder.name,
+        codes,
+        phrases,
+        vectors[: bounds[1]],
         training=training if len(decisions.texts) else None,
     )
     texts = TextVectors(
-        vectors[bounds[1] : bounds[2]], vectors[bounds[2] : bounds[3]],
+        vectors[bounds[1] : bounds[2]],
+        vectors[bounds[2] : bounds[3]],
         np.asarray(owners, dtype=np.int64),
     )
-    scores = model.score(texts)
+    row_of = {segment_id: row for row, segment_id in enumerate(decisions.segment_ids)}
+    self_rows = np.array([row_of.get(s, -1) for s in segment_ids], dtype=np.int64)
+    scores = model.score(texts, self_rows)
     picked = top_suggestions(scores, top_k, min_score)
     timings["score"] = time.perf_counter() - started - timings["read"] - timings["embed"]
     report = SuggestReport(

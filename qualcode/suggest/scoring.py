@@ -38,9 +38,7 @@ class PhraseIndex:
         position = {code: i for i, code in enumerate(codes)}
         keep = [i for i, p in enumerate(phrases) if p.code_id in position]
         order = sorted(keep, key=lambda i: (position[phrases[i].code_id], i))
-        counts = np.bincount(
-            [position[phrases[i].code_id] for i in order], minlength=len(codes)
-        )
+        counts = np.bincount([position[phrases[i].code_id] for i in order], minlength=len(codes))
         missing = [codes[c] for c in np.flatnonzero(counts == 0)]
         if missing:
             raise ValueError(f"codes without phrases: {', '.join(missing)}")
