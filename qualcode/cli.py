@@ -885,6 +885,94 @@ def coders_list(as_json: JsonOption = False) -> None:
             typer.echo(f"{row['name']}: {row['role']}")
 
 
+# --- accounts ---
+accounts_app = typer.Typer(
+    help="Password accounts and roles (coder, supervisor, admin).", no_args_is_help=True
+)
+app.add_typer(accounts_app, name="accounts")
+AsAdmin = Annotated[
+    str | None,
+    typer.Option("--as", help="The admin doing this; their password from QUALCODE_ADMIN_PASSWORD."),
+]
+
+
+def _secret(env: str, prompt: str, confirm: bool) -> str:
+    """A password from the environment (for scripts) or a hidden prompt."""
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def _admin(project: Any, name: str | None) -> str | None:
+    """The `--as` admin, signed in with their password (the attempt is logged)."""
+    from qualcode.accounts import sign_in
+
+    if name is None:
+        return None
+    password = _secret("QUALCODE_ADMIN_PASSWORD", f"Password for {name}", confirm=False)
+    sign_in(project, name, password)
+    return name
+
+
+@accounts_app.command("add")
+def accounts_add(
+    name: Annotated[str, typer.Argument(help="The account's name.")],
+    role: Annotated[str, typer.Option(help="coder, supervisor or admin.")],
+    by: AsAdmin = None,
+) -> None:
+    """Create an account (or change an existing account's role, with --as an admin).
+    The first account must be an admin; the password comes from QUALCODE_PASSWORD
+    or a hidden prompt."""
+    from qualcode.accounts import add_account, list_accounts, set_role
+
+    with _reporting_errors():
+        project = _project()
+        admin = _admin(project, by)
+        if any(a["name"] == name.strip() for a in list_accounts(project)):
+            set_role(project, name.strip(), role, by=admin)  # type: ignore[arg-type]
+            typer.echo(f"{name}: role {role}")
+            return
+        password = _secret("QUALCODE_PASSWORD", f"Password for {name}", confirm=True)
+        user = add_account(project, name, password, role, by=admin)
+    typer.echo(f"account {user.name}: {user.role}")
+
+
+@accounts_app.command("passwd")
+def accounts_passwd(
+    name: Annotated[str, typer.Argument(help="The account's name.")],
+    by: AsAdmin = None,
+) -> None:
+    """Change a password: your own (current one from QUALCODE_ADMIN_PASSWORD or a
+    prompt), or anyone's with --as an admin. The new one comes from
+    QUALCODE_PASSWORD or a hidden prompt."""
+    from qualcode.accounts import set_password
+
+    with _reporting_errors():
+        project = _project()
+        admin = _admin(project, by)
+        current = None
+        if admin is None or admin == name:
+            current = _secret("QUALCODE_ADMIN_PASSWORD", f"Current password for {name}", False)
+        password = _secret("QUALCODE_PASSWORD", f"New password for {name}", confirm=True)
+        set_password(project, name, password, by=admin, current=current)
+    typer.echo(f"{name}: password changed")
+
+
+@accounts_app.command("list")
+def accounts_list(as_json: JsonOption = False) -> None:
+    """The accounts and their roles (never their passwords)."""
+    from qualcode.accounts import list_accounts
+
+    with _reporting_errors():
+        found = list_accounts(_project())
+    if as_json:
+        _emit({"accounts": found})
+    else:
+        for row in found:
+            typer.echo(f"{row['name']}: {row['role']}")
+
+
 # --- audit trail, backup, restore, integrity ---
 @app.command()
 def audit(

@@ -20,6 +20,21 @@ def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cl
     if role not in ROLES:
         raise QualcodeError(f"role must be one of {', '.join(ROLES)}")
     with project.transaction() as con:
+        held = con.execute(
+            "SELECT password_hash IS NOT NULL FROM coders WHERE name = ?", [name]
+        ).fetchone()
+        if held and held[0]:
+            raise QualcodeError(
+                f"'{name}' has an account: only an admin changes its role "
+                "(qualcode accounts add NAME --role R --as ADMIN)"
+            )
+        if (
+            role == "admin"
+            and con.execute(
+                "SELECT 1 FROM coders WHERE password_hash IS NOT NULL LIMIT 1"
+            ).fetchone()
+        ):
+            raise QualcodeError("with accounts in use, admins are made through accounts only")
         con.execute(
             "INSERT INTO coders (name, role) VALUES (?, ?) "
             "ON CONFLICT (name) DO UPDATE SET role = excluded.role",

@@ -11,6 +11,7 @@ from qualcode.errors import QualcodeError
 from qualcode.store import Project
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def streamlit_command(host: str, port: int) -> list[str]:
@@ -35,7 +36,17 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 def serve(project: Project, host: str = "127.0.0.1", port: int = 8501) -> int:
-    """Run the app on a project until it is stopped; return Streamlit's exit code."""
+    """Run the app on a project until it is stopped; return Streamlit's exit code.
+
+    Anything but a loopback address is refused while the project has no password
+    accounts: without them anyone on the network could sign in as anyone."""
+    from qualcode.accounts import accounts_exist
+
+    if host.lower() not in LOOPBACK and not accounts_exist(project):
+        raise QualcodeError(
+            f"refusing to serve on {host}: the project has no accounts "
+            "(create an admin with 'qualcode accounts add NAME --role admin' first)"
+        )
     if not APP.exists():
         raise QualcodeError(f"{APP}: the app is not installed beside the package")
     env = {**os.environ, "QUALCODE_DB": str(project.path.resolve())}

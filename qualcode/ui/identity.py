@@ -1,9 +1,11 @@
 """Who is coding: the one place the app decides a session's identity.
 
-For now a coder chooses (or registers) a name, kept in the session; password
-accounts can replace `sign_in` and `signed_in` without touching the pages. The
-role is read from the project on every run, so a role changed with the CLI
-applies at once; what a role may do is enforced by the library, not here.
+Without password accounts a coder chooses (or registers) a name, kept in the
+session. Once the project has accounts (`qualcode accounts add`), signing in
+needs the account's password, only accounts can be signed in as, and nobody can
+register from the app. The role is read from the project on every run, so a role
+changed with the CLI applies at once; what a role may do is enforced by the
+library, not here.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from qualcode import accounts
 from qualcode.agreement.adjudication import SUPERVISOR_ROLES
 from qualcode.coders import RESERVED, add_coder
 from qualcode.errors import QualcodeError
@@ -35,8 +38,17 @@ class Identity:
         return self.role in SUPERVISOR_ROLES
 
 
+def uses_accounts(project: Project) -> bool:
+    """Whether signing in needs a password (the project has accounts)."""
+    return accounts.accounts_exist(project)
+
+
 def coders(project: Project) -> list[Identity]:
-    """Registered coders one can sign in as (not qualcode's own layers)."""
+    """Registered coders one can sign in as (not qualcode's own layers); once the
+    project has accounts, only coders with an account."""
+    with_password = accounts.list_accounts(project)
+    if with_password:
+        return [Identity(a["name"], a["role"]) for a in with_password]
     return [
         Identity(c["name"], c["role"])
         for c in cache.coder_list(str(project.path))
@@ -55,8 +67,13 @@ def signed_in(project: Project) -> Identity | None:
     return found
 
 
-def sign_in(project: Project, name: str) -> Identity:
-    """Sign this session in as a registered coder."""
+def sign_in(project: Project, name: str, password: str | None = None) -> Identity:
+    """Sign this session in as a registered coder; with accounts, the password must
+    be right (a wrong one raises QualcodeError and is logged)."""
+    if uses_accounts(project):
+        user = accounts.sign_in(project, name, password or "")
+        st.session_state[SESSION_KEY] = user.name
+        return Identity(user.name, user.role)
     found = next((c for c in coders(project) if c.name == name), None)
     if found is None:
         raise QualcodeError(f"no coder named '{name}'")
@@ -66,6 +83,8 @@ def sign_in(project: Project, name: str) -> Identity:
 
 def register(project: Project, name: str, role: str) -> Identity:
     """Register a new coder and sign in as them; an existing name is refused."""
+    if uses_accounts(project):
+        raise QualcodeError("this project has accounts: ask an admin to create yours")
     name = name.strip()
     if role not in APP_ROLES:
         raise QualcodeError(f"role must be one of {', '.join(APP_ROLES)}")

@@ -1,4 +1,4 @@
-"""Sign in: choose who you are, or register as a new coder."""
+"""Sign in: with accounts, name and password; without, choose who you are or register."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import streamlit as st
 from qualcode.status import project_status
 from qualcode.store import Project
 from qualcode.ui.common import PAGES, reporting, run_page
-from qualcode.ui.identity import APP_ROLES, coders, register, sign_in, sign_out, signed_in
+from qualcode.ui.identity import (
+    APP_ROLES,
+    Identity,
+    coders,
+    register,
+    sign_in,
+    sign_out,
+    signed_in,
+    uses_accounts,
+)
 from qualcode.ui.markup import md
 
 
@@ -23,6 +32,31 @@ def body(project: Project, _identity: object) -> None:
         left, right = st.columns(2)
         left.page_link(PAGES["code"], label="Start coding", icon=":material/checklist:")
         right.button("Sign out", key="signout", on_click=sign_out)
+    if uses_accounts(project):
+        _password_form(project)
+    else:
+        _choose_or_register(project, current)
+    status = project_status(project)
+    st.caption(
+        f"Project: {status['documents']} documents, {status['segments']} segments, "
+        f"{status['codes']} codes, {status['codings']} codings."
+    )
+
+
+def _password_form(project: Project) -> None:
+    """Name and password; a wrong pair is refused with one line (and logged)."""
+    st.subheader("Sign in")
+    with st.form("password_form", border=False, clear_on_submit=True):
+        name = st.text_input("Name", key="account_name")
+        password = st.text_input("Password", type="password", key="account_password")
+        if st.form_submit_button("Sign in", type="primary"):
+            with reporting():
+                sign_in(project, name, password)
+                st.rerun()
+    st.caption("No account yet? Ask an admin to create one ('qualcode accounts add').")
+
+
+def _choose_or_register(project: Project, current: Identity | None) -> None:
     known = coders(project)
     names = [c.name for c in known]
     roles = {c.name: c.role for c in known}
@@ -48,11 +82,6 @@ def body(project: Project, _identity: object) -> None:
             with reporting():
                 register(project, name, role)
                 st.rerun()
-    status = project_status(project)
-    st.caption(
-        f"Project: {status['documents']} documents, {status['segments']} segments, "
-        f"{status['codes']} codes, {status['codings']} codings."
-    )
 
 
 run_page(body, needs_coder=False)

@@ -1,0 +1,219 @@
+"""Password accounts: a coder with a password hash, and a role (coder, supervisor, admin).
+
+The first account must be an admin and needs nobody's permission; after that only
+an admin may create accounts, change roles or reset another person's password.
+Every rule is enforced here, in the library, so no front end can skip it.
+
+Passwords are hashed with scrypt (memory-hard) and a random salt, stored as
+`scrypt$n$r$p$salt_hex$hash_hex`, and compared in constant time. Passwords are
+never logged; account changes and every sign-in attempt are, by name only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import duckdb
+
+from qualcode.audit import log_action
+from qualcode.coders import RESERVED, ROLES
+from qualcode.errors import QualcodeError
+from qualcode.store import Project
+
+MIN_PASSWORD = 10
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+SALT_BYTES = 16
+KEY_BYTES = 32
+WRONG = "wrong name or password"
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in account."""
+
+    name: str
+    role: str
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        maxmem=128 * r * n * 2 + 1024 * 1024,
+        dklen=KEY_BYTES,
+    )
+
+
+def hash_password(password: str) -> str:
+    """`scrypt$n$r$p$salt_hex$hash_hex` for a password, with a fresh random salt."""
+    salt = secrets.token_bytes(SALT_BYTES)
+    key = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${key.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether `password` matches a stored hash; a malformed hash never matches."""
+    try:
+        scheme, n, r, p, salt_hex, key_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = bytes.fromhex(key_hex)
+        key = _scrypt(password, bytes.fromhex(salt_hex), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(key, expected)
+
+
+_DUMMY_HASH = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${'00' * SALT_BYTES}${'00' * KEY_BYTES}"
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise QualcodeError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise QualcodeError(f"role must be one of {', '.join(ROLES)}")
+
+
+def _account(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str] | None:
+    """(role, password_hash) of an account, or None for a name without one."""
+    row = con.execute(
+        "SELECT role, password_hash FROM coders WHERE name = ? AND password_hash IS NOT NULL",
+        [name],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _count(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM coders WHERE password_hash IS NOT NULL").fetchone()[0]
+
+
+def _require_admin(con: duckdb.DuckDBPyConnection, by: str | None, what: str) -> None:
+    found = _account(con, by) if by else None
+    if found is None or found[0] != "admin":
+        raise QualcodeError(f"only an admin can {what}" + (f" ('{by}' is not one)" if by else ""))
+
+
+def accounts_exist(project: Project) -> bool:
+    """Whether anyone has a password account on this project."""
+    with project.connect(read_only=True) as con:
+        return _count(con) > 0
+
+
+def list_accounts(project: Project) -> list[dict[str, str]]:
+    """Accounts (name, role, created), never their hashes."""
+    with project.connect(read_only=True) as con:
+        rows = con.execute(
+            "SELECT name, role, created_at FROM coders WHERE password_hash IS NOT NULL "
+            "ORDER BY name"
+        ).fetchall()
+    return [
+        {"name": name, "role": role, "created_at": created.isoformat(sep=" ")}
+        for name, role, created in rows
+    ]
+
+
+def add_account(
+    project: Project, name: str, password: str, role: str, by: str | None = None
+) -> User:
+    """Create an account (or give a registered coder a password). The first account
+    must be an admin; every later one needs `by`, a signed-in admin."""
+    name = name.strip()
+    if not name:
+        raise QualcodeError("an account needs a name")
+    if name in RESERVED:
+        raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
+    _check_role(role)
+    _check_new_password(password)
+    hashed = hash_password(password)
+    with project.transaction() as con:
+        first = _count(con) == 0
+        if first:
+            if role != "admin":
+                raise QualcodeError("the first account must be an admin (--role admin)")
+        else:
+            _require_admin(con, by, "create accounts")
+        if _account(con, name) is not None:
+            raise QualcodeError(f"'{name}' has an account already")
+        con.execute(
+            "INSERT INTO coders (name, role, password_hash) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
+            "password_hash = excluded.password_hash",
+            [name, role, hashed],
+        )
+        log_action(con, by or name, "account.add", {"name": name, "role": role, "first": first})
+    return User(name, role)
+
+
+def set_role(project: Project, name: str, role: str, by: str) -> None:
+    """Change an account's role; only an admin may, and the last admin stays one."""
+    _check_role(role)
+    with project.transaction() as con:
+        _require_admin(con, by, "change roles")
+        found = _account(con, name)
+        if found is None:
+            raise QualcodeError(f"no account named '{name}'")
+        admins = con.execute(
+            "SELECT count(*) FROM coders WHERE role = 'admin' AND password_hash IS NOT NULL"
+        ).fetchone()[0]
+        if found[0] == "admin" and role != "admin" and admins == 1:
+            raise QualcodeError(f"'{name}' is the last admin: make another admin first")
+        con.execute("UPDATE coders SET role = ? WHERE name = ?", [role, name])
+        log_action(con, by, "account.role", {"name": name, "from": found[0], "to": role})
+
+
+def set_password(
+    project: Project,
+    name: str,
+    password: str,
+    by: str | None = None,
+    current: str | None = None,
+) -> None:
+    """Set an account's password: the holder with their `current` password, or an
+    admin `by` (a reset)."""
+    _check_new_password(password)
+    hashed = hash_password(password)
+    with project.transaction() as con:
+        found = _account(con, name)
+        if by is None or by == name:
+            if found is None or current is None or not check_password(current, found[1]):
+                raise QualcodeError(WRONG)
+        else:
+            _require_admin(con, by, "reset passwords")
+            if found is None:
+                raise QualcodeError(f"no account named '{name}'")
+        con.execute("UPDATE coders SET password_hash = ? WHERE name = ?", [hashed, name])
+        log_action(
+            con, by or name, "account.password", {"name": name, "reset": bool(by and by != name)}
+        )
+
+
+def verify(project: Project, name: str, password: str) -> str | None:
+    """The account's role when the password is right, else None (not logged)."""
+    with project.connect(read_only=True) as con:
+        found = _account(con, name.strip())
+    if found is None:
+        check_password(password, _DUMMY_HASH)  # the same work for an unknown name
+        return None
+    return found[0] if check_password(password, found[1]) else None
+
+
+def sign_in(project: Project, name: str, password: str) -> User:
+    """The account for a right name and password; every attempt is logged (name only)."""
+    name = name.strip()
+    role = verify(project, name, password)
+    with project.transaction() as con:
+        log_action(con, name or "?", "account.sign_in", {"name": name, "ok": role is not None})
+    if role is None:
+        raise QualcodeError(WRONG)
+    return User(name, role)
