@@ -35,7 +35,11 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
     except OSError as exc:
         raise InputError(path, f"cannot read file ({exc.strerror or exc})") from None
     reader = csv.DictReader(io.StringIO(decode_bytes(data, path)))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    try:
+        fieldnames = reader.fieldnames  # reads the header line: a csv.Error can come here
+    except csv.Error as exc:
+        raise InputError(path, f"malformed CSV ({exc})") from None
+    header = [name.strip().lower() for name in fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise InputError(

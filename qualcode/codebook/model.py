@@ -12,6 +12,8 @@ from qualcode.errors import InputError
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TEXT_FIELDS = ("definition", "full_definition", "include", "exclude", "provenance")
+MAX_DEPTH = 100
+"""The deepest a code may sit below its top-level group (real codebooks use a few levels)."""
 KNOWN_FIELDS = frozenset(
     {"id", "label", "parent", "codable", "examples", "color", "retired", *_TEXT_FIELDS}
 )
@@ -103,10 +105,18 @@ def _text(value: Any, source: Path, where: str, key: str) -> str:
     raise InputError(source, f"{where}: field '{key}' must be text")
 
 
+def _scalar(value: Any, source: Path, where: str, key: str) -> Any:
+    """`value` when it is one value (text, number, date), else InputError: a list or
+    mapping (say, a YAML alias of a huge nested list) is never turned into text."""
+    if isinstance(value, list | dict | set | tuple):
+        raise InputError(source, f"{where}: field '{key}' must be a single value")
+    return value
+
+
 def _code_from_mapping(raw: Any, position: int, source: Path) -> Code:
     if not isinstance(raw, dict):
         raise InputError(source, f"code #{position}: expected a mapping with id and label")
-    code_id = raw.get("id")
+    code_id = _scalar(raw.get("id"), source, f"code #{position}", "id")
     where = f"code '{code_id}'" if code_id is not None else f"code #{position}"
     if code_id is None or str(code_id).strip() == "":
         raise InputError(source, f"{where}: missing required field 'id'")
@@ -117,7 +127,7 @@ def _code_from_mapping(raw: Any, position: int, source: Path) -> Code:
             f"{where}: field 'id' must start with a letter and hold only letters, digits, "
             "'_', '-' or '.'",
         )
-    label = raw.get("label")
+    label = _scalar(raw.get("label"), source, where, "label")
     if label is None or str(label).strip() == "":
         raise InputError(source, f"{where}: missing required field 'label'")
     codable = raw.get("codable", True)
@@ -133,10 +143,10 @@ def _code_from_mapping(raw: Any, position: int, source: Path) -> Code:
         isinstance(item, str | int | float) for item in examples
     ):
         raise InputError(source, f"{where}: field 'examples' must be a list of text")
-    color = raw.get("color")
+    color = _scalar(raw.get("color"), source, where, "color")
     if color is not None and not _COLOR_RE.match(str(color)):
         raise InputError(source, f"{where}: field 'color' must look like #1f77b4")
-    parent = raw.get("parent")
+    parent = _scalar(raw.get("parent"), source, where, "parent")
     texts = {key: _text(raw.get(key), source, where, key) for key in _TEXT_FIELDS}
     if codable and not retired and not texts["definition"]:
         raise InputError(source, f"{where}: missing required field 'definition'")
@@ -163,7 +173,7 @@ def codebook_from_mapping(data: Any, source: str | Path) -> Codebook:
     raw_codes = data.get("codes")
     if not isinstance(raw_codes, list) or not raw_codes:
         raise InputError(source, "not a codebook: 'codes' must be a non-empty list")
-    name = str(data.get("name") or source.stem).strip()
+    name = str(_scalar(data.get("name"), source, "codebook", "name") or source.stem).strip()
     codes = [_code_from_mapping(raw, i + 1, source) for i, raw in enumerate(raw_codes)]
     version = data.get("version")
     codebook = Codebook(
@@ -177,7 +187,8 @@ def codebook_from_mapping(data: Any, source: str | Path) -> Codebook:
 
 
 def validate(codebook: Codebook, source: str | Path) -> None:
-    """Unique ids, existing parents, no cycles; raise InputError otherwise."""
+    """Unique ids, existing parents, no cycles, at most MAX_DEPTH levels; raise InputError
+    otherwise."""
     seen: set[str] = set()
     for code in codebook.codes:
         if code.id in seen:
@@ -193,6 +204,10 @@ def validate(codebook: Codebook, source: str | Path) -> None:
         while parent is not None:
             if parent in visited:
                 raise InputError(source, f"code '{code.id}': parent chain forms a cycle")
+            if len(visited) > MAX_DEPTH:
+                raise InputError(
+                    source, f"code '{code.id}': nested more than {MAX_DEPTH} levels deep"
+                )
             visited.add(parent)
             parent = parents.get(parent)
     if not codebook.codable():

@@ -30,6 +30,8 @@ def parse_yaml_codebook(text: str, source: str | Path) -> Codebook:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise InputError(source, f"invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise InputError(source, "invalid YAML: nested too deeply") from None
     return codebook_from_mapping(data, source)
 
 

@@ -95,6 +95,8 @@ def _rows_from_yaml(text: str, path: Path) -> list[dict[str, Any]]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise InputError(path, f"invalid YAML manifest{where}") from None
+    except RecursionError:
+        raise InputError(path, "invalid YAML manifest: nested too deeply") from None
     if isinstance(data, dict):
         data = data.get("documents", data.get("files"))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
@@ -104,6 +106,9 @@ def _rows_from_yaml(text: str, path: Path) -> list[dict[str, Any]]:
         row = {_ALIASES.get(str(k).lower(), str(k).lower()): v for k, v in item.items()}
         if "file" not in row:
             raise InputError(path, f"manifest entry {number} has no 'file' key")
+        for key, value in row.items():  # never str() a list: a YAML alias can make it huge
+            if isinstance(value, list | dict | set | tuple):
+                raise InputError(path, f"manifest entry {number}: '{key}' must be a single value")
         rows.append(row)
     return rows
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -70,7 +71,7 @@ class QdpxArchive:
     def read(self, member: str) -> bytes:
         try:
             return self._zip.read(member)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             raise InputError(
                 self.path, f"cannot read '{member}' from the archive ({exc})"
             ) from None
@@ -112,7 +113,7 @@ def open_qdpx(
             raise InputError(path, f"several project files in the archive: {', '.join(qdes)}")
         try:
             qde = archive.read(qdes[0])
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             raise InputError(path, f"cannot read '{qdes[0]}' from the archive ({exc})") from None
     except BaseException:
         archive.close()

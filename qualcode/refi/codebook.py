@@ -36,7 +36,7 @@ from typing import Any
 
 from lxml import etree
 
-from qualcode.codebook.model import Code, Codebook, codebook_from_mapping
+from qualcode.codebook.model import MAX_DEPTH, Code, Codebook, codebook_from_mapping
 from qualcode.errors import InputError
 from qualcode.refi.guids import entity_guid, normalise_guid, standalone_namespace
 from qualcode.refi.xmlutil import (
@@ -221,8 +221,10 @@ def parse_codes(codes: etree._Element, path: str | Path) -> ParsedCodes:
     """Read nested `<Code>` elements leniently (any namespace, any id shape)."""
     found: list[tuple[etree._Element, str | None, dict[str, Any]]] = []
 
-    def walk(parent: etree._Element, parent_index: int | None) -> None:
+    def walk(parent: etree._Element, parent_index: int | None, depth: int) -> None:
         for element in children(parent, "Code"):
+            if depth > MAX_DEPTH:  # deeper would also exhaust Python's recursion limit
+                raise InputError(path, f"codes nested more than {MAX_DEPTH} levels deep")
             description = child(element, "Description")
             values = (
                 fields_from_description(description.text or "") if description is not None else {}
@@ -238,9 +240,9 @@ def parse_codes(codes: etree._Element, path: str | Path) -> ParsedCodes:
                 if (guid := normalise_guid(ref.get("targetGUID")))
             ]
             found.append((element, normalise_guid(element.get("guid")), values))
-            walk(element, len(found) - 1)
+            walk(element, len(found) - 1, depth + 1)
 
-    walk(codes, None)
+    walk(codes, None, 0)
     taken: set[str] = set()
     ids: list[str | None] = []
     for _, _, values in found:  # ids written by qualcode win over slugs

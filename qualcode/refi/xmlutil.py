@@ -57,7 +57,7 @@ def _syntax_problem(data: bytes, exc: etree.XMLSyntaxError) -> str:
     at_end = line > last_line or (line == last_line and column > len(last))
     if (at_end and exc.code != _TAG_MISMATCH) or "Premature end of data" in (exc.msg or ""):
         return f"XML ends early at line {last_line}"
-    message = _LOCATION_SUFFIX.sub("", exc.msg or str(exc))
+    message = " ".join(_LOCATION_SUFFIX.sub("", exc.msg or str(exc)).split())  # one line
     return f"XML syntax error at line {line}, column {column}: {message}"
 
 
