@@ -306,8 +306,8 @@ def main() -> None:
             print(f"LOST: {coder} reported event {event_id}: {where}; also reported by {others}")
     if problems:
         print("PROBLEMS (tracebacks or unexpected errors):")
-        for problem in problems[:10]:
-            print("  " + problem.strip().replace("\n", "\n  "))
+        for problem in problems[:80]:
+            print("  " + problem.rstrip().replace("\n", "\n  "))
     if totals["lost"] or totals["extra"] or problems:
         sys.exit(1)
 
