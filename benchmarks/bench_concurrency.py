@@ -13,9 +13,10 @@ at the same time, for `--seconds` (60):
 Every writer uses the lock retry (`QUALCODE_LOCK_TIMEOUT`, `--lock-timeout`, default 5 s)
 and prints each decision's event id after its commit returns. Every connect is timed
 inside the writers (the CLI runs `qualcode.cli:app` with the same instrumentation), so a
-"lock wait" is a connect that found the file locked at least once, and its wait is the
-time until it got the file. Afterwards the project is read back: every id a writer
-reported committed must be there, and nothing else by that writer.
+"lock wait" is a connect that found the project locked at least once (its lock file or
+DuckDB's own lock), and its wait is the time until it got in. Afterwards the project is
+read back: every id a writer reported committed must be there, and nothing else by that
+writer (a reported id stored under another writer means two processes wrote at once).
 
 Prints, per writer and in total: decisions attempted, committed, refused (lock timeout:
 a clean ProjectError), lost (reported committed but missing: must be 0), extra (stored
@@ -49,6 +50,7 @@ import duckdb
 from qualcode import store, threaded
 
 _real_duckdb_connect, _real_retry = duckdb.connect, store._connect_with_retry
+_real_take = store._take_file_lock
 _local, _waits, _connects = threading.local(), [], [0]
 
 def _duckdb_connect(*args, **kwargs):
@@ -59,6 +61,12 @@ def _duckdb_connect(*args, **kwargs):
             _local.locked = True
         raise
 
+def _take_file_lock(path, read_only):
+    taken = _real_take(path, read_only)
+    if not taken:
+        _local.locked = True
+    return taken
+
 def _timed_retry(path, read_only, timeout):
     _local.locked, started = False, time.monotonic()
     try:
@@ -68,7 +76,7 @@ def _timed_retry(path, read_only, timeout):
         if _local.locked:
             _waits.append([threading.current_thread().name, time.monotonic() - started])
 
-duckdb.connect = _duckdb_connect
+duckdb.connect, store._take_file_lock = _duckdb_connect, _take_file_lock
 store._connect_with_retry = threaded._connect_with_retry = _timed_retry
 atexit.register(lambda: sys.stderr.write(
     "BENCH " + json.dumps({"waits": _waits, "connects": _connects[0]}) + "\n"))

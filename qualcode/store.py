@@ -5,14 +5,23 @@ process holding a read-write connection blocks every other process, so every
 operation opens a connection, does its work in one transaction and closes it.
 When another process holds the file, we retry for a few seconds and then raise
 a ProjectError that names the holder.
+
+Every connection also holds the project's lock file (`<project>.lock`, flock:
+exclusive to write, shared to read) from before it opens until after it has
+closed. DuckDB 2.0's own lock on the database file can let a second process in
+while the first is still finishing its write, and the second then overwrites
+committed transactions (tests/test_faults.py shows it); the lock file keeps
+them apart.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,8 +61,11 @@ def _holder_description(message: str) -> str:
     match = _LOCK_RE.search(message)
     if not match:
         return "another process"
-    pid = match.group("pid")
-    command = match.group("cmd")
+    return _describe_pid(match.group("pid"), match.group("cmd"))
+
+
+def _describe_pid(pid: str, command: str) -> str:
+    """'PID n (command line)', the command line read from /proc when it can be."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
         parts = [p for p in raw.decode(errors="replace").split("\0") if p]
@@ -67,24 +79,97 @@ def _holder_description(message: str) -> str:
     return f"PID {pid} ({command})"
 
 
+_FILE_LOCKS: dict[str, list] = {}  # lock file -> [its descriptor or None, connections open]
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_file(path: Path) -> str:
+    return os.path.abspath(f"{path}.lock")
+
+
+def _take_file_lock(path: Path, read_only: bool) -> bool:
+    """Count one more connection of this process under the project's lock file: True when
+    this process holds the file lock (or none can be made, say in a read-only folder),
+    False while another process holds it (a writer; or readers, when this one writes).
+    Threads of one process share the hold, as they share DuckDB's database."""
+    key = _lock_file(path)
+    with _FILE_LOCKS_GUARD:
+        held = _FILE_LOCKS.get(key)
+        if held is None:
+            try:
+                fd: int | None = os.open(key, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:
+                fd = None
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, (fcntl.LOCK_SH if read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+                except OSError:
+                    os.close(fd)
+                    return False
+                os.pwrite(fd, f"{os.getpid():>12}".encode(), 0)  # for the in-use message
+            held = _FILE_LOCKS[key] = [fd, 0]
+        held[1] += 1
+        return True
+
+
+def _release_file_lock(path: Path) -> None:
+    """One connection of this process fewer; the last one out releases the lock file."""
+    key = _lock_file(path)
+    with _FILE_LOCKS_GUARD:
+        held = _FILE_LOCKS.get(key)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] <= 0:
+            del _FILE_LOCKS[key]
+            if held[0] is not None:
+                os.close(held[0])  # releases the flock
+
+
+def _lock_file_holder(path: Path) -> str:
+    """'PID n (command line)' of a process holding the lock file, as far as it says."""
+    try:
+        pid = Path(_lock_file(path)).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return "another process"
+    if not pid.isdigit():
+        return "another process"
+    try:
+        os.kill(int(pid), 0)  # still running?
+    except PermissionError:
+        pass  # running, as another user
+    except OSError:
+        return "another process"
+    return _describe_pid(pid, "unknown command")
+
+
 def _connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    """A connection, counted under the project's lock file: after closing it, call
+    `_release_file_lock(path)`."""
     deadline = time.monotonic() + timeout
     delay = 0.005
     while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            message = str(exc)
-            if "lock" not in message.lower():
-                raise ProjectError(f"{path}: cannot open project file: {message}") from None
-            if time.monotonic() >= deadline:
-                raise ProjectError(
-                    f"project file is in use by {_holder_description(message)}: {path}"
-                ) from None
-            time.sleep(random.uniform(0, delay))  # jitter: waiters do not try in step
-            delay = min(delay * 2, _RETRY_MAX_DELAY)
-        except duckdb.Error as exc:
-            raise ProjectError(f"{path}: not a qualcode project file ({exc})") from None
+        if not _take_file_lock(path, read_only):
+            holder = _lock_file_holder(path)
+        else:
+            try:
+                return duckdb.connect(str(path), read_only=read_only)
+            except duckdb.IOException as exc:
+                _release_file_lock(path)
+                message = str(exc)
+                if "lock" not in message.lower():
+                    raise ProjectError(f"{path}: cannot open project file: {message}") from None
+                holder = _holder_description(message)
+            except duckdb.Error as exc:
+                _release_file_lock(path)
+                raise ProjectError(f"{path}: not a qualcode project file ({exc})") from None
+            except BaseException:
+                _release_file_lock(path)
+                raise
+        if time.monotonic() >= deadline:
+            raise ProjectError(f"project file is in use by {holder}: {path}")
+        time.sleep(random.uniform(0, delay))  # jitter: waiters do not try in step
+        delay = min(delay * 2, _RETRY_MAX_DELAY)
 
 
 def _lock_timeout() -> float:
@@ -128,7 +213,10 @@ class Project:
         try:
             yield con
         finally:
-            con.close()
+            try:
+                con.close()
+            finally:
+                _release_file_lock(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from qualcode.store import Project, _connect_with_retry, _lock_timeout
+from qualcode.store import Project, _connect_with_retry, _lock_timeout, _release_file_lock
 
 
 class ModeGate:
@@ -102,7 +102,10 @@ class SharedProject(Project):
                 yield con
             finally:
                 with _OPENING:
-                    con.close()
+                    try:
+                        con.close()
+                    finally:
+                        _release_file_lock(self.path)
         finally:
             if not nested_other:
                 gate.release(read_only)

@@ -552,7 +552,9 @@ def test_writer_locked_out_gets_one_clean_line_and_writes_nothing(
     assert rows(coded, "SELECT count(*) FROM coding_events")[0][0] == events + 2
 
 
-def test_lock_retry_tries_often_and_out_of_step(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lock_retry_tries_often_and_out_of_step(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Bug: waiters slept 0.02, 0.04, ... up to 0.25 s between tries, so with two app
     sessions, a second writer and the CLI a write could wait 4.7 s of its 5 s timeout
     (bench_concurrency). Now every pause is random (waiters do not retry in step) and at
@@ -571,7 +573,8 @@ def test_lock_retry_tries_often_and_out_of_step(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(store.duckdb, "connect", locked)
     monkeypatch.setattr(store.time, "sleep", pauses.append)
-    assert store._connect_with_retry(Path("p.duckdb"), False, 5.0) == "connection"
+    assert store._connect_with_retry(tmp_path / "p.duckdb", False, 5.0) == "connection"
+    store._release_file_lock(tmp_path / "p.duckdb")
     assert len(pauses) == 40
     assert max(pauses) <= 0.05 and len(set(pauses)) == 40  # short, and jittered
     assert sum(pauses) < 40 * 0.05
@@ -580,8 +583,54 @@ def test_lock_retry_tries_often_and_out_of_step(monkeypatch: pytest.MonkeyPatch)
     calls["n"] = -(10**6)  # locked for good
     started = time.monotonic()
     with pytest.raises(ProjectError, match=r"^project file is in use by PID 4242 \("):
-        store._connect_with_retry(Path("p.duckdb"), False, 0.3)
+        store._connect_with_retry(tmp_path / "p.duckdb", False, 0.3)
     assert 0.3 <= time.monotonic() - started < 0.5
+
+
+HOLD_LOCK_FILE = r"""
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_SH if sys.argv[2] == "shared" else fcntl.LOCK_EX)
+os.pwrite(fd, f"{os.getpid():>12}".encode(), 0)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("mode", ["exclusive", "shared"])
+def test_connections_wait_for_the_project_lock_file(
+    coded: Project, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Bug: DuckDB 2.0.0's own file lock can let a second process in while the first is
+    still finishing its write, and the second then overwrites committed transactions
+    (four processes appending for 20 s: the same event ids handed out twice in 3 runs
+    of 6, and once "Could not read enough bytes from file"). Every connection now holds
+    `<project>.lock` (flock, exclusive to write, shared to read) from before it opens
+    until after it closes. A process holding only that file keeps writers out, naming
+    it; a shared holder (a reader) lets readers in."""
+    segment = rows(coded, "SELECT min(id) FROM segments")[0][0]
+    code = current_codebook(coded).codable()[0].id
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK_FILE, str(coded.path), mode],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        monkeypatch.setenv(LOCK_TIMEOUT_ENV, "0.3")
+        with pytest.raises(ProjectError) as caught:
+            record_decision(coded, Decision(segment, code, "ana", "add"))
+        assert str(caught.value).startswith(f"project file is in use by PID {holder.pid} (")
+        if mode == "shared":
+            assert rows(coded, "SELECT count(*) FROM coding_events WHERE coder = 'ana'") == [(0,)]
+        else:
+            with pytest.raises(ProjectError, match=f"in use by PID {holder.pid} "):
+                rows(coded, "SELECT 1")
+    finally:
+        holder.kill()
+        holder.wait()
+    record_decision(coded, Decision(segment, code, "ana", "add"))  # the lock died with it
+    assert rows(coded, "SELECT count(*) FROM coding_events WHERE coder = 'ana'") == [(1,)]
 
 
 # --- writers at once -------------------------------------------------------------
