@@ -34,6 +34,8 @@ navigation = st.navigation(
             st.Page(PAGES["progress"], title="Progress"),
             st.Page(PAGES["agreement"], title="Agreement"),
             st.Page(PAGES["export"], title="Export"),
+            st.Page(PAGES["audit"], title="Audit"),
+            st.Page(PAGES["accounts"], title="Accounts"),
         ],
     }
 )

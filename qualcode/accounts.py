@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from qualcode.access import RESERVED, ROLES, acting_as
 from qualcode.audit import log_action
-from qualcode.coders import RESERVED, ROLES
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 
@@ -104,6 +104,13 @@ def _require_admin(con: duckdb.DuckDBPyConnection, by: str | None, what: str) ->
         raise QualcodeError(f"only an admin can {what}" + (f" ('{by}' is not one)" if by else ""))
 
 
+def _by(project: Project, by: str | None) -> str | None:
+    """Who is acting: a project bound to a person acts as that person only."""
+    if project.user is None:
+        return by
+    return acting_as(project, by or project.user)
+
+
 def accounts_exist(project: Project) -> bool:
     """Whether anyone has a password account on this project."""
     with project.connect(read_only=True) as con:
@@ -133,6 +140,7 @@ def add_account(
         raise QualcodeError("an account needs a name")
     if name in RESERVED:
         raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
+    by = _by(project, by)
     _check_role(role)
     _check_new_password(password)
     hashed = hash_password(password)
@@ -157,6 +165,7 @@ def add_account(
 
 def set_role(project: Project, name: str, role: str, by: str) -> None:
     """Change an account's role; only an admin may, and the last admin stays one."""
+    by = _by(project, by)
     _check_role(role)
     with project.transaction() as con:
         _require_admin(con, by, "change roles")
@@ -181,6 +190,7 @@ def set_password(
 ) -> None:
     """Set an account's password: the holder with their `current` password, or an
     admin `by` (a reset)."""
+    by = _by(project, by)
     _check_new_password(password)
     hashed = hash_password(password)
     with project.transaction() as con:

@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from qualcode.access import check_read_coder, supervises
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 
@@ -26,9 +27,12 @@ def audit_trail(
     since: str | None = None,
     actor: str | None = None,
     limit: int | None = None,
+    newest: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every change, oldest first: the action log and every coding event, with who
-    and when. `since` is an ISO date or timestamp; `actor` one person."""
+    """Every change, oldest first (`newest`: newest first, so `limit` keeps the latest):
+    the action log, every coding event and every segment review, with who and when.
+    `since` is an ISO date or timestamp; `actor` one person. A project bound to a
+    coder shows that coder's own entries only (`qualcode.access`)."""
     query = """
         SELECT happened_at, actor, action, detail FROM (
             SELECT happened_at, actor, action, detail, 0 AS kind, id FROM action_log
@@ -39,14 +43,24 @@ def audit_trail(
                                'memo', memo),
                    1, id
             FROM coding_events
+            UNION ALL
+            SELECT reviewed_at, coder, 'coding.reviewed', json_object('segment', segment_id),
+                   2, id
+            FROM segment_reviews
         )
         WHERE ($since::TIMESTAMP IS NULL OR happened_at >= $since::TIMESTAMP)
           AND ($actor::VARCHAR IS NULL OR actor = $actor::VARCHAR)
-        ORDER BY happened_at, kind, id
-        """ + (" LIMIT $limit" if limit else "")
+        ORDER BY happened_at {order}, kind {order}, id {order}
+        """.format(order="DESC" if newest else "ASC")
+    if limit:
+        query += " LIMIT $limit"
     params = {"since": since, "actor": actor, **({"limit": limit} if limit else {})}
     try:
         with project.connect(read_only=True) as con:
+            if actor is not None:
+                check_read_coder(con, project.user, actor)
+            elif project.user is not None and not supervises(con, project.user):
+                params["actor"] = project.user
             rows = con.execute(query, params).fetchall()
     except duckdb.ConversionException:
         raise QualcodeError(

@@ -109,6 +109,29 @@ def init() -> None:
     typer.echo(f"project ready: {project.path} (schema {project.schema_version()})")
 
 
+MaxSizeOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-size",
+        metavar="MB",
+        help="Refuse input files over this many megabytes, and .docx/.xlsx/.qdpx files "
+        "unpacking to more (default: QUALCODE_MAX_FILE_MB if set, else 200).",
+        show_default=False,
+    ),
+]
+
+
+def _max_bytes(max_size: float | None) -> int | None:
+    """--max-size in bytes (None: the configured limit); a non-positive value is a usage error."""
+    from qualcode.limits import megabytes
+
+    if max_size is None:
+        return None
+    if not max_size > 0:
+        _fail("--max-size must be a positive number of megabytes", 2)
+    return megabytes(max_size)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories to ingest.")],
@@ -139,10 +162,12 @@ def ingest(
             "needed with --pseudonymise.",
         ),
     ] = None,
+    max_size: MaxSizeOption = None,
 ) -> None:
     """Read transcripts and workshop outputs into the project, one transaction per file."""
     from qualcode.ingest.pipeline import ingest_paths
 
+    max_bytes = _max_bytes(max_size)
     if pseudonymise and pseudonym_log is None:
         _fail(
             "--pseudonymise needs --pseudonym-log FILE (or QUALCODE_PSEUDONYM_LOG): "
@@ -167,6 +192,7 @@ def ingest(
                 session=session,
                 progress=progress,
                 pseudonymise=pseudonymiser,
+                max_bytes=max_bytes,
             )
     summary = pseudonymiser.summary() if pseudonymiser is not None else None
     if summary is not None and not as_json:
@@ -221,12 +247,14 @@ def status(as_json: JsonOption = False) -> None:
 def codebook_load(
     file: Annotated[Path, typer.Argument(help="A codebook in YAML (.yaml) or REFI-QDA (.qdc).")],
     as_json: JsonOption = False,
+    max_size: MaxSizeOption = None,
 ) -> None:
     """Validate a codebook and store it as a new codebook version if it changed."""
     from qualcode.codebook.versions import load_codebook
 
+    max_bytes = _max_bytes(max_size)
     with _reporting_errors():
-        result = load_codebook(_project(), file)
+        result = load_codebook(_project(), file, max_bytes=max_bytes)
     if as_json:
         _emit(
             {
@@ -310,13 +338,15 @@ def import_qdpx_command(
     file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx).")],
     positions: PositionsOption = "utf16",
     as_json: JsonOption = False,
+    max_size: MaxSizeOption = None,
 ) -> None:
     """Import sources, codes, codings, coders, memos and cases from a .qdpx, all or nothing."""
     from qualcode.refi.project_import import import_qdpx
 
     unit = _position_unit(positions)
+    max_bytes = _max_bytes(max_size)
     with _reporting_errors():
-        report = import_qdpx(_project(), file, positions=unit)
+        report = import_qdpx(_project(), file, positions=unit, max_bytes=max_bytes)
     if as_json:
         _emit(report.to_json())
     else:
@@ -843,12 +873,14 @@ def agreement_settle(
 def codings_import(
     file: Annotated[Path, typer.Argument(help="CSV: coder,document,segment,code,decision.")],
     as_json: JsonOption = False,
+    max_size: MaxSizeOption = None,
 ) -> None:
     """Append coders' decisions from a CSV, all or nothing."""
     from qualcode.coding_import import import_codings
 
+    max_bytes = _max_bytes(max_size)
     with _reporting_errors():
-        result = import_codings(_project(), file)
+        result = import_codings(_project(), file, max_bytes=max_bytes)
     if as_json:
         _emit(result.__dict__)
     else:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from qualcode.access import acting_as, require_supervisor
 from qualcode.codebook.export import export_codebook
 from qualcode.codebook.model import Code, Codebook, codebook_from_mapping
 from qualcode.codebook.versions import LoadResult, append_codebook, codebook_at, load_codebook
@@ -27,9 +28,12 @@ SOURCE = "qualcode app"
 
 
 def _change(project: Project, actor: str, edit: Callable[[Codebook], list[Code]]) -> LoadResult:
-    """Apply `edit` (the current codebook -> its new codes) and store the result."""
+    """Apply `edit` (the current codebook -> its new codes) and store the result; a
+    supervisor's or admin's change when the project is bound to a person."""
     if not actor or not actor.strip():
         raise QualcodeError("a codebook change needs the name of who made it")
+    actor = acting_as(project, actor)
+    require_supervisor(project, "change the codebook")
     with project.transaction() as con:
         current = codebook_at(con)
         if current is None:
@@ -115,6 +119,7 @@ def add_code(project: Project, code: Code, actor: str) -> LoadResult:
 def load_codebook_file(project: Project, filename: str, data: bytes, actor: str) -> LoadResult:
     """Load an uploaded YAML or REFI .qdc codebook (stored as a new version if it changed)."""
     name = Path(filename).name or "codebook.yaml"
+    actor = acting_as(project, actor)
     with tempfile.TemporaryDirectory(prefix="qualcode-codebook-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from qualcode.access import RESERVED, ROLES, recorded_as
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-
-ROLES = ("coder", "supervisor", "admin")
-RESERVED = ("consensus", "model")
 
 
 def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cli") -> None:
@@ -19,6 +17,7 @@ def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cl
         raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
     if role not in ROLES:
         raise QualcodeError(f"role must be one of {', '.join(ROLES)}")
+    actor = recorded_as(project, actor)
     with project.transaction() as con:
         held = con.execute(
             "SELECT password_hash IS NOT NULL FROM coders WHERE name = ?", [name]

@@ -14,6 +14,7 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
+from qualcode.access import check_write_coders
 from qualcode.codebook.versions import latest_version
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -130,11 +131,13 @@ _EVENT_COLUMNS = (
 
 
 def record_decisions(project: Project, decisions: Iterable[Decision]) -> list[int]:
-    """Append decisions in one transaction; return their event ids, in order."""
+    """Append decisions in one transaction; return their event ids, in order. A
+    project bound to a person writes only under their name (`qualcode.access`)."""
     decisions = list(decisions)
     if not decisions:
         return []
     with project.transaction() as con:
+        check_write_coders(con, project.user, (d.coder for d in decisions))
         return append_decisions(con, decisions)
 
 
@@ -169,4 +172,5 @@ def mark_reviewed(project: Project, segment_ids: Iterable[int], coder: str) -> N
     code in agreement; a segment never reviewed counts as missing.
     """
     with project.transaction() as con:
+        check_write_coders(con, project.user, [coder])
         append_reviews(con, list(segment_ids), coder)

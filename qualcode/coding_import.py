@@ -13,10 +13,12 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualcode.access import check_write_coders, recorded_as
 from qualcode.audit import log_action
 from qualcode.coding import ACTIONS, Decision, append_decisions, append_reviews
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.decode import decode_bytes
+from qualcode.limits import read_limited
 from qualcode.store import Project
 
 COLUMNS = ("coder", "document", "segment", "code", "decision")
@@ -29,12 +31,8 @@ class CodingsImport:
     coders: list[str]
 
 
-def _read_rows(path: Path) -> list[dict[str, str]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read file ({exc.strerror or exc})") from None
-    reader = csv.DictReader(io.StringIO(decode_bytes(data, path)))
+def _read_rows(path: Path, max_bytes: int | None = None) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(decode_bytes(read_limited(path, max_bytes), path)))
     try:
         fieldnames = reader.fieldnames  # reads the header line: a csv.Error can come here
     except csv.Error as exc:
@@ -56,10 +54,16 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def import_codings(project: Project, path: str | Path, actor: str = "cli") -> CodingsImport:
-    """Append every row of a codings CSV as coding events (source 'import')."""
+def import_codings(
+    project: Project, path: str | Path, actor: str = "cli", max_bytes: int | None = None
+) -> CodingsImport:
+    """Append every row of a codings CSV as coding events (source 'import').
+
+    A file over `max_bytes` (None: the configured limit, see qualcode.limits) is
+    refused before it is read.
+    """
     path = Path(path)
-    rows = _read_rows(path)
+    rows = _read_rows(path, max_bytes)
     with project.transaction() as con:
         segments = {
             (title, ordinal): segment_id
@@ -96,6 +100,7 @@ def import_codings(project: Project, path: str | Path, actor: str = "cli") -> Co
             decisions.append(
                 Decision(segment_id, row["code"], row["coder"], decision, source="import")
             )
+        check_write_coders(con, project.user, {r["coder"] for r in rows})
         try:
             ids = append_decisions(con, decisions)
             for coder, segment_ids in reviews.items():
@@ -108,5 +113,6 @@ def import_codings(project: Project, path: str | Path, actor: str = "cli") -> Co
             [coders],
         )
         result = CodingsImport(len(ids), sum(len(v) for v in reviews.values()), coders)
-        log_action(con, actor, "codings.import", {"path": str(path), **result.__dict__})
+        detail = {"path": str(path), **result.__dict__}
+        log_action(con, recorded_as(project, actor), "codings.import", detail)
     return result

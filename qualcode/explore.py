@@ -74,7 +74,7 @@ def coded_segments(
     """The segments a theme or code counts in a layer, in one location x session or
     anywhere (ANY), in reading order; at most `limit`."""
     with project.connect(read_only=True) as con:
-        chosen = resolve_layer(con, layer)
+        chosen = resolve_layer(con, layer, project.user)
         targets = [
             t
             for t in read_targets(con, themes=kind == "theme", codes=kind == "code")
@@ -103,4 +103,4 @@ def code_cooccurrence(project: Project, layer: str, window: int = 0) -> Cooccurr
     if window < 0:
         raise QualcodeError("the co-occurrence window cannot be negative")
     with project.connect(read_only=True) as con:
-        return cooccurrence(con, resolve_layer(con, layer), window)
+        return cooccurrence(con, resolve_layer(con, layer, project.user), window)

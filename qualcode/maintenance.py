@@ -15,9 +15,10 @@ from pathlib import Path
 
 import duckdb
 
+from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import InputError, ProjectError
-from qualcode.store import Project, latest_schema_version
+from qualcode.store import Project, exclusive_lock, latest_schema_version
 
 
 def backup(project: Project, output: str | Path, actor: str = "cli") -> Path:
@@ -30,6 +31,8 @@ def backup(project: Project, output: str | Path, actor: str = "cli") -> Path:
     output = Path(output).resolve()
     if output == project.path.resolve():
         raise ProjectError(f"{output}: the backup cannot overwrite the project itself")
+    require_supervisor(project, "back up the whole project")
+    actor = recorded_as(project, actor)
     output.parent.mkdir(parents=True, exist_ok=True)
     with project.connect() as con:
         log_action(con, actor, "backup", {"to": str(output)})
@@ -76,21 +79,24 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
     if problems:
         raise InputError(source, f"backup fails its integrity check: {problems[0]}")
     safety = target.with_name(f"{target.name}.before-restore.bak")
-    if target.exists():
-        with Project(target).connect() as con:  # fold the write-ahead log into the file
-            con.execute("CHECKPOINT")
-    with _file_lock(target):
+    with exclusive_lock(target):  # no qualcode process opens it from here to the end
         if target.exists():
-            shutil.copyfile(target, safety)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-            target.with_name(target.name + ".wal").unlink(missing_ok=True)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            with Project(target).connect() as con:  # fold the write-ahead log into the file
+                con.execute("CHECKPOINT")
+        with _file_lock(target):  # after closing: closing drops this process's POSIX locks
+            if target.exists():
+                shutil.copyfile(target, safety)
+            fd, tmp = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+            )
+            os.close(fd)
+            try:
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, target)
+                target.with_name(target.name + ".wal").unlink(missing_ok=True)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
     restored = Project.open(target)
     with restored.transaction() as con:
         log_action(con, actor, "restore", {"from": str(source), "previous": str(safety)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from qualcode.access import acting_as, check_read_coder, supervises
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -32,6 +33,7 @@ def add_memo(
         raise QualcodeError("an empty memo")
     if not coder.strip():
         raise QualcodeError("a memo needs a coder")
+    coder = acting_as(project, coder.strip())
     target = None if target_id is None else str(target_id)
     with project.transaction() as con:
         memo_id = con.execute(
@@ -46,7 +48,8 @@ def add_memo(
 def memos_for(
     project: Project, target_type: str, target_id: str | int | None, coder: str | None = None
 ) -> list[Memo]:
-    """Memos on one target, oldest first; only `coder`'s when given (blind coding)."""
+    """Memos on one target, oldest first; only `coder`'s when given (blind coding).
+    A project bound to a coder reads that coder's memos only (`qualcode.access`)."""
     sql = (
         "SELECT id, target_type, target_id, coder, text, created_at FROM memos "
         "WHERE target_type = ? AND target_id IS NOT DISTINCT FROM ?"
@@ -56,4 +59,9 @@ def memos_for(
         sql += " AND coder = ?"
         params.append(coder)
     with project.connect(read_only=True) as con:
+        if coder is not None:
+            check_read_coder(con, project.user, coder)
+        elif project.user is not None and not supervises(con, project.user):
+            sql += " AND coder = ?"
+            params.append(project.user)
         return [Memo(*row) for row in con.execute(sql + " ORDER BY id", params).fetchall()]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
+
+from qualcode.access import check_read_coder, supervises
 from qualcode.store import Project
 
 _REVIEWED = (
@@ -13,16 +16,28 @@ _REVIEWED = (
 )
 
 
+def _own_only(con: duckdb.DuckDBPyConnection, project: Project) -> str | None:
+    """The one coder whose rows a bound project may read, or None for everyone's."""
+    if project.user is None or supervises(con, project.user):
+        return None
+    return project.user
+
+
 def review_progress(project: Project) -> list[dict[str, Any]]:
-    """Per coder and current document: segments reviewed out of all segments."""
+    """Per coder and current document: segments reviewed out of all segments (a
+    project bound to a coder: that coder's rows only, `qualcode.access`)."""
     with project.connect(read_only=True) as con:
+        only = _own_only(con, project)
         rows = con.execute(
             "WITH reviewed AS (" + _REVIEWED + "), "
             "totals AS (SELECT document_id, count(*) AS n FROM segments GROUP BY ALL) "
             "SELECT r.coder, d.id, d.title, count(*) AS done, t.n FROM reviewed r "
             "JOIN segments s ON s.id = r.segment_id "
             "JOIN current_documents d ON d.id = s.document_id "
-            "JOIN totals t ON t.document_id = d.id GROUP BY ALL ORDER BY r.coder, d.title"
+            "JOIN totals t ON t.document_id = d.id "
+            "WHERE $only::VARCHAR IS NULL OR r.coder = $only::VARCHAR "
+            "GROUP BY ALL ORDER BY r.coder, d.title",
+            {"only": only},
         ).fetchall()
     return [
         {
@@ -38,9 +53,14 @@ def review_progress(project: Project) -> list[dict[str, Any]]:
 
 
 def acceptance_rates(project: Project, coder: str | None = None) -> list[dict[str, Any]]:
-    """Per code: suggestions accepted and rejected (each coder's latest decision)."""
-    where = "WHERE coder = ?" if coder else "WHERE coder <> 'consensus'"
+    """Per code: suggestions accepted and rejected (each coder's latest decision);
+    `coder`'s only when given, and always for a project bound to a coder."""
     with project.connect(read_only=True) as con:
+        if coder is not None:
+            check_read_coder(con, project.user, coder)
+        else:
+            coder = _own_only(con, project)
+        where = "WHERE coder = ?" if coder else "WHERE coder <> 'consensus'"
         rows = con.execute(
             "SELECT code_id, count(*) FILTER (action = 'accept'), "
             "count(*) FILTER (action = 'reject') FROM ("

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qualcode.access import check_layer
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.themes.layers import parse_layer
@@ -65,9 +66,12 @@ def list_documents(project: Project) -> list[DocumentInfo]:
 
 
 def document_view(project: Project, document_id: int, layer: str = "all") -> DocumentView:
-    """A document's text, its segments and the codings of a layer over it."""
-    condition, params = parse_layer(layer).predicate("k.coder")
+    """A document's text, its segments and the codings of a layer over it (a layer
+    the project's person may see, `qualcode.access`)."""
+    chosen = parse_layer(layer)
+    condition, params = chosen.predicate("k.coder")
     with project.connect(read_only=True) as con:
+        check_layer(con, project.user, chosen.name)
         row = con.execute(
             "SELECT d.id, d.title, d.format, c.location, c.session, c.date, "
             "c.participant_group, (SELECT count(*) FROM segments s WHERE s.document_id = d.id), "

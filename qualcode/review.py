@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from qualcode.access import check_read_coder
 from qualcode.errors import QualcodeError
 from qualcode.memos import Memo
 from qualcode.store import Project
@@ -61,8 +62,12 @@ class OwnCoding:
 
 
 @dataclass
-class SegmentCard:
-    """Everything the Code page shows about one segment, for one coder."""
+class SegmentHead:
+    """A segment and where it stands: its document, case (location, session) and position.
+
+    The leading fields of a segment card and of a review queue item, in the order the
+    queries select them.
+    """
 
     segment_id: int
     document_id: int
@@ -72,6 +77,12 @@ class SegmentCard:
     ordinal: int
     speaker: str | None
     text: str
+
+
+@dataclass
+class SegmentCard(SegmentHead):
+    """Everything the Code page shows about one segment, for one coder."""
+
     start: int
     end: int
     context: list[Turn] = field(default_factory=list)
@@ -154,8 +165,10 @@ SELECT EXISTS (SELECT 1 FROM ({decided_sql("AND segment_id = $segment")}))
 
 def segment_card(project: Project, coder: str, segment_id: int, context: int = 2) -> SegmentCard:
     """A segment with `context` turns either side, its suggestions, and this coder's
-    codings and memos on it (one connection)."""
+    codings and memos on it (one connection). A project bound to a coder shows that
+    coder's own card only (`qualcode.access`)."""
     with project.connect(read_only=True) as con:
+        check_read_coder(con, project.user, coder)
         return card_with(con, coder, segment_id, context)
 
 
@@ -311,5 +324,6 @@ def next_segment(
         "unreviewed": chosen.unreviewed_only,
     }
     with project.connect(read_only=True) as con:
+        check_read_coder(con, project.user, coder)
         row = con.execute(_WALK, params).fetchone()
     return None if row is None else int(row[0])

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -172,6 +172,23 @@ def _connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.D
         delay = min(delay * 2, _RETRY_MAX_DELAY)
 
 
+@contextmanager
+def exclusive_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the project's lock file exclusively: no other process opens a connection
+    meanwhile (this one still may). For replacing the file whole (a restore)."""
+    deadline = time.monotonic() + (_lock_timeout() if timeout is None else timeout)
+    delay = 0.005
+    while not _take_file_lock(path, read_only=False):
+        if time.monotonic() >= deadline:
+            raise ProjectError(f"project file is in use by {_lock_file_holder(path)}: {path}")
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, _RETRY_MAX_DELAY)
+    try:
+        yield
+    finally:
+        _release_file_lock(path)
+
+
 def _lock_timeout() -> float:
     try:
         return float(os.environ.get(LOCK_TIMEOUT_ENV, "5"))
@@ -184,10 +201,19 @@ class Project:
     """A qualcode project: the path of its DuckDB file.
 
     Holds no connection. `connect()` opens a short-lived one; `transaction()`
-    wraps work that must land whole or not at all.
+    wraps work that must land whole or not at all. `user` is the person the
+    project acts for (`as_user`); None acts for whoever holds the file, and
+    `qualcode.access` says what a bound person may see and change.
     """
 
     path: Path
+    user: str | None = None
+
+    def as_user(self, name: str) -> Project:
+        """This project acting for one signed-in person (the app binds every page)."""
+        if not name or not name.strip():
+            raise ProjectError("a project acts for a named person")
+        return replace(self, user=name.strip())
 
     @classmethod
     def open(cls, path: str | Path) -> Project:
@@ -200,10 +226,14 @@ class Project:
 
     @classmethod
     def init(cls, path: str | Path) -> Project:
-        """Create a project file (or migrate an existing one) and return it."""
+        """Create a project file (or migrate an existing one) and return it. A new file
+        is readable by its owner only: it holds transcripts of people."""
         project = cls(Path(path))
         project.path.parent.mkdir(parents=True, exist_ok=True)
+        created = not project.path.exists()
         project._ensure_schema()
+        if created:
+            os.chmod(project.path, 0o600)
         return project
 
     @contextmanager

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from qualcode.access import acting_as
 from qualcode.coding import Decision, append_decisions
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -140,6 +141,7 @@ def undo_last(project: Project, coder: str) -> Undone | None:
     """Undo `coder`'s latest action not undone yet, in one transaction; None if none."""
     if not coder or not coder.strip():
         raise QualcodeError("undo needs a coder")
+    coder = acting_as(project, coder)
     with project.transaction() as con:
         events = con.execute(_LIVE, {"coder": coder}).fetchall()
         if not events:

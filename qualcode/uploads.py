@@ -4,20 +4,36 @@ The files are written to a private temporary folder with their original names
 (the names become document titles, and a manifest finds files by name), then
 go through `ingest_paths` like files on disk. Attributes typed in beside the
 upload (date, group, any other) travel in a manifest written for the batch.
+An upload over the size limit (qualcode.limits) is refused before it is written.
+
+Pseudonymised uploads can be reviewed first: `plan_uploads` runs detection once
+per file, `review_uploads` applies a researcher's added and kept strings to the
+whole batch (numbered as it will be stored), and `ReviewedPseudonymiser` makes
+ingest apply exactly those reviewed plans.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.manifest import STANDARD_FIELDS
+from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.pipeline import IngestReport, Progress, ingest_paths
-from qualcode.ingest.readers import SUPPORTED_SUFFIXES
+from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
+from qualcode.limits import max_file_bytes, too_large
 from qualcode.privacy import Pseudonymiser
+from qualcode.privacy.pseudonyms import PseudonymMap
+from qualcode.privacy.review import (
+    Detection,
+    PseudonymisationPlan,
+    PseudonymisedDocument,
+    mapping_with,
+)
 from qualcode.store import Project
 
 MANIFEST_NAME = ".qualcode-upload-manifest.csv"
@@ -66,6 +82,7 @@ def ingest_uploads(
     actor: str = "app",
     progress: Progress | None = None,
     pseudonymise: Pseudonymiser | None = None,
+    max_bytes: int | None = None,
 ) -> IngestReport:
     """Ingest uploaded files; the report names files by their upload names.
 
@@ -73,6 +90,8 @@ def ingest_uploads(
     without one, `attributes` (date, group or any other name) apply to every file.
     `location` and `session` fill in where a manifest has no value. With
     `pseudonymise`, identifying strings are replaced before anything is stored.
+    A file over `max_bytes` (None: the configured limit) is reported as failed;
+    a manifest over it stops the import.
     """
     if not files:
         raise QualcodeError("no files to import")
@@ -83,10 +102,20 @@ def ingest_uploads(
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise QualcodeError(f"two files are named '{duplicate}': rename one")
+    limit = max_file_bytes(max_bytes)
+    if manifest is not None and len(manifest.data) > limit:
+        raise QualcodeError(f"{manifest.name}: {too_large(len(manifest.data), limit)}")
+    refused = [
+        {"path": name, "error": too_large(len(upload.data), limit)}
+        for name, upload in zip(names, files, strict=True)
+        if len(upload.data) > limit
+    ]
     with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as tmp:
         folder = Path(tmp)
         paths = []
         for name, upload in zip(names, files, strict=True):
+            if len(upload.data) > limit:
+                continue
             path = folder / name
             path.write_bytes(upload.data)
             paths.append(path)
@@ -111,11 +140,14 @@ def ingest_uploads(
                 actor=actor,
                 progress=step,
                 pseudonymise=pseudonymise,
+                max_bytes=limit,
             )
         except InputError as exc:  # only the manifest stops a whole import
             label = manifest.name if manifest is not None else "the attributes"
             raise QualcodeError(f"{label}: {exc.problem}") from None
-    return _named(report, folder)
+    report = _named(report, folder)
+    report.failed = [*refused, *report.failed]
+    return report
 
 
 def _named(report: IngestReport, folder: Path) -> IngestReport:
@@ -135,3 +167,120 @@ def _named(report: IngestReport, folder: Path) -> IngestReport:
 def accepted_suffixes() -> list[str]:
     """File types the importer reads, without dots (for an upload widget)."""
     return sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+
+
+def upload_names(files: Sequence[Upload]) -> list[str]:
+    """The files' own names, as ingest stores them; two files of one name are refused."""
+    names = [_safe_name(f.name) for f in files]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise QualcodeError(f"two files are named '{duplicate}': rename one")
+    return names
+
+
+def read_upload(upload: Upload, max_bytes: int | None = None) -> ParsedDocument:
+    """One upload parsed as ingest will parse it; InputError naming the file if it cannot be."""
+    name = _safe_name(upload.name)
+    limit = max_file_bytes(max_bytes)
+    if len(upload.data) > limit:
+        raise InputError(name, too_large(len(upload.data), limit))
+    with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(upload.data)
+        try:
+            return read_document(path, max_bytes=limit)
+        except InputError as exc:
+            raise InputError(name, exc.problem) from None
+
+
+@dataclass(frozen=True)
+class PlannedUpload:
+    """An upload with its pseudonymisation plan (detection done), or why it cannot be read."""
+
+    upload: Upload
+    name: str
+    plan: PseudonymisationPlan | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewedUpload:
+    """One upload as a researcher reviews it.
+
+    `detections` include the added strings but still the kept ones (the rows the
+    researcher ticks); `plan` and `document` have both (what ingest will store).
+    """
+
+    name: str
+    detections: list[Detection]
+    plan: PseudonymisationPlan | None
+    document: PseudonymisedDocument | None
+    error: str | None = None
+
+
+def plan_uploads(
+    files: Sequence[Upload],
+    pseudonymiser: Pseudonymiser,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[PlannedUpload]:
+    """Read and plan each upload against the log, storing and saving nothing; a file
+    that cannot be read is kept with its one-line error, as ingest would report it."""
+    names = upload_names(files)
+    planned = []
+    for done, (name, upload) in enumerate(zip(names, files, strict=True), start=1):
+        try:
+            plan = pseudonymiser.plan(read_upload(upload))
+        except InputError as exc:
+            planned.append(PlannedUpload(upload, name, None, exc.problem))
+        else:
+            planned.append(PlannedUpload(upload, name, plan))
+        if progress is not None:
+            progress(done, len(files), name)
+    return planned
+
+
+def review_uploads(
+    planned: Sequence[PlannedUpload],
+    mapping: PseudonymMap,
+    added: Iterable[tuple[str, str]] = (),
+    kept: Mapping[int, Collection[str]] | None = None,
+) -> list[ReviewedUpload]:
+    """The batch with a researcher's changes: `added` (text, kind) strings are replaced
+    in every file they occur in; `kept[i]` holds detection keys that stay as written
+    in file i. Each file is planned against `mapping` as the earlier files will leave
+    it, so pseudonyms are numbered as they will be stored. Raises ValueError for an
+    unusable added string."""
+    added = list(added)
+    kept = kept or {}
+    reviewed = []
+    for index, item in enumerate(planned):
+        if item.plan is None:
+            reviewed.append(ReviewedUpload(item.name, [], None, None, item.error))
+            continue
+        plan = item.plan.rebased(mapping)
+        for text, kind in added:
+            if plan.occurs(text):
+                plan.add(text, kind)
+        detections = plan.detections
+        if kept.get(index):
+            plan.keep_keys(kept[index])
+        document = plan.apply()
+        mapping = mapping_with(mapping, document)
+        reviewed.append(ReviewedUpload(item.name, detections, plan, document))
+    return reviewed
+
+
+class ReviewedPseudonymiser(Pseudonymiser):
+    """A Pseudonymiser that applies reviewed plans: a document whose text a plan was made
+    for gets that plan (with the researcher's adds and keeps), rebased onto the log as it
+    stands when the document is stored; any other document is planned afresh."""
+
+    def __init__(self, base: Pseudonymiser, plans: Iterable[PseudonymisationPlan]) -> None:
+        super().__init__(base.log, base.detector)
+        self._reviewed = {plan.parsed.text: plan for plan in plans}
+
+    def plan(self, parsed: ParsedDocument) -> PseudonymisationPlan:
+        reviewed = self._reviewed.get(parsed.text)
+        if reviewed is None:
+            return super().plan(parsed)
+        return reviewed.rebased(self.log.mapping)

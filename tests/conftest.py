@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh project, and paths to shipped and reference data."""
+"""Shared fixtures: a fresh project, one with suggestions, and paths to shipped and
+reference data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 
 from qualcode.store import Project
 
+from .suggest_helpers import suggested_project
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
@@ -16,6 +19,12 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project.init(tmp_path / "project.duckdb")
+
+
+@pytest.fixture
+def suggested(project: Project, tmp_path: Path) -> list[int]:
+    """Segment ids of `suggest_helpers.INTERVIEW` in a project with one suggestion run."""
+    return suggested_project(project, tmp_path)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Helpers for the suggestion tests: a small codebook, segments, a fast embedder."""
+"""Helpers for the suggestion tests: a small codebook, segments, a fast embedder, and a
+small interview with one suggestion run (the `suggested` fixture in conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from qualcode.codebook.versions import load_codebook
 from qualcode.store import Project
+from qualcode.suggest import suggest
 
 SMALL_CODEBOOK = """\
 name: Small test codebook
@@ -84,6 +86,25 @@ def add_document(
 def small_project(project: Project, tmp_path: Path, texts: Sequence[str]) -> list[int]:
     load_codebook(project, write_codebook(tmp_path))
     return add_document(project, texts)
+
+
+INTERVIEW = [
+    "I go to college and my teacher helps me with English classes.",
+    "Now I have my own room in a flat.",
+    "My friends are like a family to me.",
+    "The hostel was noisy and my friends were far away.",
+    "We play football on Sundays.",
+]
+
+
+def suggested_project(
+    project: Project, tmp_path: Path, texts: Sequence[str] = INTERVIEW
+) -> list[int]:
+    """A small project (codebook and one document of `texts`) with one suggestion run
+    (top 3, HashEmbedder); returns the segment ids."""
+    ids = small_project(project, tmp_path, texts)
+    suggest(project, top_k=3, embedder=HashEmbedder())
+    return ids
 
 
 class HashEmbedder:

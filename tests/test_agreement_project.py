@@ -116,7 +116,7 @@ def test_disagreements_and_settlement(doubled: Project) -> None:
     assert found[0].text == "The police were kind to me." and found[0].settled is None
 
     add_coder(doubled, "sam", "supervisor")
-    with pytest.raises(QualcodeError, match="'alice' is not a supervisor or admin"):
+    with pytest.raises(QualcodeError, match="'alice' is not registered"):
         settle(doubled, 2, "safety", "alice", adopt="bob")
     with pytest.raises(QualcodeError, match="needs a reason"):
         settle(doubled, 2, "safety", "sam", decision="absent")

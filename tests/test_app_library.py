@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from qualcode.agreement.adjudication import disagreements
+from qualcode.agreement.report import agreement_report
 from qualcode.codebook import Code, current_codebook
 from qualcode.codebook.versions import load_codebook
 from qualcode.codebook_edit import (
@@ -24,7 +26,6 @@ from qualcode.errors import QualcodeError
 from qualcode.explore import ANY, code_cooccurrence, coded_segments
 from qualcode.refi.codebook import parse_qdc
 from qualcode.store import Project
-from qualcode.supervised import supervised_agreement, supervised_disagreements
 from qualcode.uploads import Upload, ingest_uploads
 
 from .conftest import rows
@@ -205,13 +206,13 @@ def test_agreement_reads_need_a_supervisor(project: Project, tmp_path: Path) -> 
     add_coder(project, "ana")
     add_coder(project, "bo")
     add_coder(project, "sue", "supervisor")
-    with pytest.raises(QualcodeError, match="not a supervisor or admin"):
-        supervised_agreement(project, "ana", ci=False)
-    with pytest.raises(QualcodeError, match="not a supervisor or admin"):
-        supervised_disagreements(project, "nobody")
-    report = supervised_agreement(project, "sue", coders=["ana", "bo"], ci=False)
+    with pytest.raises(QualcodeError, match="'ana' is a coder: only a supervisor or admin can see"):
+        agreement_report(project.as_user("ana"), ci=False)
+    with pytest.raises(QualcodeError, match="'nobody' is not registered"):
+        disagreements(project.as_user("nobody"))
+    report = agreement_report(project.as_user("sue"), coders=["ana", "bo"], ci=False)
     assert report["coders"] == ["ana", "bo"] and report["unit"] == "segment"
-    found = supervised_disagreements(project, "sue")
+    found = disagreements(project.as_user("sue"))
     assert {(d.code_id, tuple(sorted(d.decisions.items()))) for d in found} >= {
         ("housing", (("ana", "present"), ("bo", "absent")))
     }

@@ -283,7 +283,7 @@ def test_agreement_refuses_a_coder_and_serves_a_supervisor(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
     refused = open_page(monkeypatch, demo, "agreement", coder="nosy", role="coder")
-    assert "is not a supervisor or admin" in plain(refused.error[0].value)
+    assert "is a coder: only a supervisor or admin can see" in plain(refused.error[0].value)
     assert not refused.metric and not refused.dataframe
     allowed = open_page(monkeypatch, demo, "agreement", coder="supervisor", role="supervisor")
     labels = [m.label for m in allowed.metric]
@@ -400,6 +400,8 @@ def test_import_page_can_pseudonymise(
     at.checkbox(key="import_pseudonymise").check()
     at.text_input(key="import_pseudonym_log").set_value(str(log))
     at.button(key="FormSubmitter:import_form-Import").click().run()
+    assert rows(empty, "SELECT count(*) FROM documents") == [(0,)]  # reviewed first
+    at.button(key="import_review_confirm").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     stored = rows(empty, "SELECT text FROM documents")[0][0]
     assert "07700 900123" not in stored and "ana@example.org" not in stored
@@ -411,7 +413,7 @@ def test_codebook_edit_example_and_retire_make_new_versions(
 ) -> None:
     project = Project.init(tmp_path / "cb.duckdb")
     load_codebook(project, csf_pof_codebook())
-    at = open_page(monkeypatch, project, "codebook", coder="ana")
+    at = open_page(monkeypatch, project, "codebook", coder="ana", role="supervisor")
     at.selectbox(key="codebook_code").set_value("safety")
     at.run()
     form = at.form("edit_safety")
@@ -434,7 +436,7 @@ def test_codebook_upload_loads_a_new_version(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     project = Project.init(tmp_path / "up.duckdb")
-    at = open_page(monkeypatch, project, "codebook", coder="ana")
+    at = open_page(monkeypatch, project, "codebook", coder="ana", role="supervisor")
     data = Path(csf_pof_codebook()).read_bytes()
     at.get("file_uploader")[0].set_value(("csf-pof.yaml", data, "application/yaml"))
     at.run()

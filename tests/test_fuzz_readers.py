@@ -46,6 +46,7 @@ from qualcode.ingest.manifest import read_manifest
 from qualcode.ingest.pipeline import ingest_paths, read_and_segment
 from qualcode.ingest.readers import read_document
 from qualcode.ingest.segment import segment_document
+from qualcode.limits import RAISE_HINT
 from qualcode.refi.archive import open_qdpx
 from qualcode.refi.codebook import codebook_to_qdc, read_qdc
 from qualcode.refi.project_export import export_qdpx
@@ -515,13 +516,13 @@ def test_size_limit_is_the_configured_one(seed: str, tmp_path: Path) -> None:
         read_document(path, max_bytes=size - 1)
     assert_clean_error(caught.value, path)
     assert caught.value.problem.startswith("file too large (")
-    assert caught.value.problem.endswith(f"limit {_human(size - 1)})")
+    assert caught.value.problem.endswith(f"limit {_human(size - 1)}: {RAISE_HINT})")
 
 
 def _human(n: int) -> str:
-    from qualcode.ingest.readers import _size
+    from qualcode.limits import format_size
 
-    return _size(n)
+    return format_size(n)
 
 
 @pytest.mark.parametrize(
@@ -541,7 +542,7 @@ def test_zip_bomb_refused_at_the_configured_limit(seed: str, part: str, tmp_path
     assert_clean_error(caught.value, bomb)
     assert re.fullmatch(
         rf"refusing \{Path(seed).suffix}: contents unpack to 64(\.\d)? MB, "
-        r"over the 16 MB limit \(possible zip bomb\)",
+        rf"over the 16 MB limit \(possible zip bomb; {re.escape(RAISE_HINT)}\)",
         caught.value.problem,
     ), caught.value.problem
     assert read_document(bomb, max_bytes=128 * 1024 * 1024).text == (
@@ -559,11 +560,11 @@ def test_qdpx_bomb_refused_at_the_configured_limit(
     before = counts(demo)
     limit = total + 1024 * 1024
     with pytest.raises(InputError) as caught:
-        import_qdpx(demo, path, max_unzipped_bytes=limit)
+        import_qdpx(demo, path, max_bytes=limit)
     assert_clean_error(caught.value, path)
-    assert caught.value.problem.endswith(f"over the limit of {limit / 1024**2:.1f} MB")
+    assert caught.value.problem.endswith(f"over the limit of {_human(limit)} ({RAISE_HINT})")
     assert counts(demo) == before
-    open_qdpx(path, max_unzipped_bytes=total + 32 * 1024 * 1024).close()  # fits: opens
+    open_qdpx(path, max_bytes=total + 32 * 1024 * 1024).close()  # fits: opens
 
 
 # --- regressions: bugs this fuzzing found -------------------------------------

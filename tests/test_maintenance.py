@@ -12,7 +12,7 @@ import pytest
 
 from qualcode.audit import audit_trail
 from qualcode.codebook.versions import load_codebook
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding import Decision, mark_reviewed, record_decisions
 from qualcode.errors import InputError, ProjectError, QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.maintenance import backup, check, restore
@@ -62,9 +62,15 @@ def test_audit_trail_has_every_change_with_who_and_when(filled: Project) -> None
     assert trail[2]["detail"]["code"] == "physical_safety" and trail[2]["at"]
     assert [e["action"] for e in audit_trail(filled, actor="ben")] == ["coding.add"]
     assert audit_trail(filled, since="2999-01-01") == []
-    assert len(audit_trail(filled, limit=2)) == 2
+    assert audit_trail(filled, limit=2) == trail[:2]
+    assert audit_trail(filled, limit=2, newest=True) == trail[::-1][:2]
     with pytest.raises(QualcodeError, match="--since must be a date"):
         audit_trail(filled, since="last week")
+    mark_reviewed(filled, [1], "ben")
+    last = audit_trail(filled, limit=1, newest=True)[0]
+    assert (last["actor"], last["action"], last["detail"]) == (
+        "ben", "coding.reviewed", {"segment": 1},
+    )  # fmt: skip
 
 
 def test_check_passes_on_a_whole_project_and_names_each_problem(filled: Project) -> None:
@@ -114,6 +120,37 @@ def test_restore_refuses_bad_backups_and_leaves_the_project(
     assert rows(filled, "SELECT count(*) FROM coding_events") == [(2,)]
     with pytest.raises(ProjectError, match="cannot overwrite the project itself"):
         backup(filled, filled.path)
+
+
+def test_restore_waits_for_the_lock_file_and_names_the_holder(
+    filled: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = backup(filled, tmp_path / "b1.duckdb")
+    record_decisions(filled, [Decision(1, "safety", "ann", "add")])
+    holder = subprocess.Popen(
+        [
+            sys.executable, "-c",
+            "import sys, time\n"
+            "from qualcode.store import Project\n"
+            "with Project(sys.argv[1]).connect(read_only=True):\n"
+            "    print('holding', flush=True)\n"
+            "    time.sleep(30)\n",
+            str(filled.path),
+        ],
+        stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        monkeypatch.setenv("QUALCODE_LOCK_TIMEOUT", "0.3")
+        with pytest.raises(ProjectError, match=f"in use by PID {holder.pid} "):
+            restore(filled.path, saved)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rows(filled, "SELECT count(*) FROM coding_events") == [(3,)]  # left as it was
+    assert not filled.path.with_name(filled.path.name + ".before-restore.bak").exists()
+    restore(filled.path, saved)
+    assert rows(filled, "SELECT count(*) FROM coding_events") == [(2,)]
 
 
 def test_cli_check_and_audit(filled: Project) -> None:

@@ -14,6 +14,7 @@ from pypdf import PdfWriter
 from qualcode.errors import InputError
 from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
+from qualcode.limits import RAISE_HINT
 
 
 def utterances(doc: ParsedDocument) -> list[tuple[str | None, str]]:
@@ -192,7 +193,8 @@ def test_zip_bomb_guard(tmp_path: Path, suffix: str, member: str) -> None:
         zf.writestr(member, b"\x00" * (4 * 1024 * 1024))
     assert path.stat().st_size < 64 * 1024
     assert problem(path, max_bytes=1024 * 1024) == (
-        f"refusing {suffix}: contents unpack to 4 MB, over the 1 MB limit (possible zip bomb)"
+        f"refusing {suffix}: contents unpack to 4 MB, over the 1 MB limit "
+        f"(possible zip bomb; {RAISE_HINT})"
     )
 
 
@@ -523,7 +525,8 @@ def test_docx_renamed_txt(tmp_path: Path) -> None:
 def test_oversize_file(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_text("YP1: " + "x" * 95, encoding="utf-8")
-    assert problem(path, max_bytes=64) == "file too large (100 bytes; limit 64 bytes)"
+    expected = f"file too large (100 bytes; limit 64 bytes: {RAISE_HINT})"
+    assert problem(path, max_bytes=64) == expected
     assert read_document(path, max_bytes=100).turns[0].speaker == "YP1"
 
 

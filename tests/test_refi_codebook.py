@@ -138,7 +138,7 @@ def test_bad_codebooks_name_the_problem(tmp_path: Path, data: bytes, problem: st
 
 
 def test_missing_codebook_file() -> None:
-    with pytest.raises(InputError, match="cannot read file"):
+    with pytest.raises(InputError, match="file not found"):
         read_qdc("/nonexistent/x.qdc")
 
 

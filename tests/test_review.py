@@ -16,22 +16,9 @@ from qualcode.suggest import review_queue, suggest
 from qualcode.undo import UNDO_OPEN, UNDO_RESTORE, undo_last
 
 from .conftest import rows
-from .suggest_helpers import HashEmbedder, small_project
+from .suggest_helpers import INTERVIEW, HashEmbedder
 
-TEXTS = [
-    "I go to college and my teacher helps me with English classes.",
-    "Now I have my own room in a flat.",
-    "My friends are like a family to me.",
-    "The hostel was noisy and my friends were far away.",
-    "We play football on Sundays.",
-]
-
-
-@pytest.fixture
-def ids(project: Project, tmp_path: Path) -> list[int]:
-    segment_ids = small_project(project, tmp_path, TEXTS)
-    suggest(project, top_k=3, embedder=HashEmbedder())
-    return segment_ids
+TEXTS = INTERVIEW
 
 
 def _queue_pairs(project: Project, coder: str) -> set[tuple[int, str]]:
@@ -47,10 +34,10 @@ def _codings(project: Project, coder: str) -> set[tuple[int, str]]:
 
 
 def test_card_shows_context_suggestions_and_only_this_coders_codings(
-    project: Project, ids: list[int]
+    project: Project, suggested: list[int]
 ) -> None:
-    record_decision(project, Decision(ids[2], "friends", "other", "accept", "suggestion"))
-    card = segment_card(project, "ana", ids[2], context=1)
+    record_decision(project, Decision(suggested[2], "friends", "other", "accept", "suggestion"))
+    card = segment_card(project, "ana", suggested[2], context=1)
     assert [t.text for t in card.context] == TEXTS[1:4]
     assert [t.current for t in card.context] == [False, True, False]
     assert card.text == TEXTS[2] and card.document_title == "doc"
@@ -60,23 +47,23 @@ def test_card_shows_context_suggestions_and_only_this_coders_codings(
     assert scores == sorted(scores, reverse=True) and len(scores) == 3
 
 
-def test_card_states_follow_this_coders_decisions(project: Project, ids: list[int]) -> None:
-    first, second = segment_card(project, "ana", ids[0]).suggestions[:2]
+def test_card_states_follow_this_coders_decisions(project: Project, suggested: list[int]) -> None:
+    first, second = segment_card(project, "ana", suggested[0]).suggestions[:2]
     record_decisions(
         project,
         [
-            Decision(ids[0], first.code_id, "ana", "accept", "suggestion", first.score),
-            Decision(ids[0], second.code_id, "ana", "reject", "suggestion", second.score),
+            Decision(suggested[0], first.code_id, "ana", "accept", "suggestion", first.score),
+            Decision(suggested[0], second.code_id, "ana", "reject", "suggestion", second.score),
         ],
     )
-    card = segment_card(project, "ana", ids[0])
+    card = segment_card(project, "ana", suggested[0])
     states = {s.code_id: s.state for s in card.suggestions}
     assert states[first.code_id] == "applied" and states[second.code_id] == "refused"
     assert [c.code_id for c in card.codings] == [first.code_id] and card.reviewed
 
 
-def test_excerpt_becomes_document_offsets(project: Project, ids: list[int]) -> None:
-    card = segment_card(project, "ana", ids[1])
+def test_excerpt_becomes_document_offsets(project: Project, suggested: list[int]) -> None:
+    card = segment_card(project, "ana", suggested[1])
     start, end = excerpt_span(card, "  my own room ")
     document = rows(project, "SELECT text FROM documents")[0][0]
     assert document[start:end] == "my own room"
@@ -84,14 +71,14 @@ def test_excerpt_becomes_document_offsets(project: Project, ids: list[int]) -> N
     with pytest.raises(QualcodeError, match="does not occur"):
         excerpt_span(card, "a house")
     with pytest.raises(QualcodeError, match="more than once"):
-        excerpt_span(segment_card(project, "ana", ids[3]), "a")
-    record_decision(project, Decision(ids[1], "housing", "ana", "add", start=start, end=end))
-    coding = segment_card(project, "ana", ids[1]).codings[0]
+        excerpt_span(segment_card(project, "ana", suggested[3]), "a")
+    record_decision(project, Decision(suggested[1], "housing", "ana", "add", start=start, end=end))
+    coding = segment_card(project, "ana", suggested[1]).codings[0]
     assert (coding.start, coding.end, coding.excerpt) == (start, end, "my own room")
 
 
-def test_undo_accept_reopens_the_suggestion(project: Project, ids: list[int]) -> None:
-    pair = sorted(p for p in _queue_pairs(project, "ana") if p[0] == ids[0])[0]
+def test_undo_accept_reopens_the_suggestion(project: Project, suggested: list[int]) -> None:
+    pair = sorted(p for p in _queue_pairs(project, "ana") if p[0] == suggested[0])[0]
     event = record_decision(project, Decision(*pair, "ana", "accept", "suggestion", 0.9, "m"))
     assert pair in _codings(project, "ana") and pair not in _queue_pairs(project, "ana")
     done = undo_last(project, "ana")
@@ -102,15 +89,15 @@ def test_undo_accept_reopens_the_suggestion(project: Project, ids: list[int]) ->
     assert appended == [("remove", f"{UNDO_OPEN}{event}")]
     assert pair not in _codings(project, "ana")
     assert pair in _queue_pairs(project, "ana")  # back in the queue
-    assert {s.state for s in segment_card(project, "ana", ids[0]).suggestions} == {"open"}
+    assert {s.state for s in segment_card(project, "ana", suggested[0]).suggestions} == {"open"}
     assert undo_last(project, "ana") is None  # undo events are not undone
     assert rows(project, "SELECT count(*) FROM coding_events")[0][0] == 2  # nothing deleted
 
 
 def test_undo_reject_reopens_and_undo_restores_an_earlier_decision(
-    project: Project, ids: list[int]
+    project: Project, suggested: list[int]
 ) -> None:
-    pair = (ids[2], "friends")
+    pair = (suggested[2], "friends")
     record_decision(project, Decision(*pair, "ana", "reject", "suggestion", 0.4, "m"))
     assert pair not in _queue_pairs(project, "ana")
     undo_last(project, "ana")
@@ -131,46 +118,55 @@ def test_undo_reject_reopens_and_undo_restores_an_earlier_decision(
     assert pair not in _codings(project, "ana") and pair in _queue_pairs(project, "ana")
 
 
-def test_undo_takes_back_one_action_with_all_its_events(project: Project, ids: list[int]) -> None:
-    card = segment_card(project, "ana", ids[4])
-    record_decision(project, Decision(ids[0], "education", "ana", "add"))
+def test_undo_takes_back_one_action_with_all_its_events(
+    project: Project, suggested: list[int]
+) -> None:
+    card = segment_card(project, "ana", suggested[4])
+    record_decision(project, Decision(suggested[0], "education", "ana", "add"))
     rejects = record_decisions(
         project,
-        [Decision(ids[4], s.code_id, "ana", "reject", "suggestion") for s in card.suggestions],
+        [
+            Decision(suggested[4], s.code_id, "ana", "reject", "suggestion")
+            for s in card.suggestions
+        ],
     )
     done = undo_last(project, "ana")
     assert sorted(done.undone) == rejects
-    assert {s.state for s in segment_card(project, "ana", ids[4]).suggestions} == {"open"}
-    assert (ids[0], "education") in _codings(project, "ana")  # the earlier action stays
+    assert {s.state for s in segment_card(project, "ana", suggested[4]).suggestions} == {"open"}
+    assert (suggested[0], "education") in _codings(project, "ana")  # the earlier action stays
     assert undo_last(project, "bo") is None  # another coder has nothing to undo
 
 
-def test_undo_of_a_span_coding_restores_the_span_target(project: Project, ids: list[int]) -> None:
-    card = segment_card(project, "ana", ids[1])
+def test_undo_of_a_span_coding_restores_the_span_target(
+    project: Project, suggested: list[int]
+) -> None:
+    card = segment_card(project, "ana", suggested[1])
     start, end = excerpt_span(card, "own room")
-    record_decision(project, Decision(ids[1], "housing", "ana", "add", start=start, end=end))
+    record_decision(project, Decision(suggested[1], "housing", "ana", "add", start=start, end=end))
     undo_last(project, "ana")
     events = rows(
         project,
         "SELECT action, start_offset, end_offset FROM coding_events ORDER BY id",
     )
     assert events == [("add", start, end), ("remove", start, end)]
-    assert segment_card(project, "ana", ids[1]).codings == []
+    assert segment_card(project, "ana", suggested[1]).codings == []
 
 
-def test_next_segment_walks_in_reading_order_with_filters(project: Project, ids: list[int]) -> None:
-    assert next_segment(project, "ana") == ids[0]
-    assert next_segment(project, "ana", after=ids[1]) == ids[2]
-    assert next_segment(project, "ana", after=ids[4]) is None
-    assert next_segment(project, "ana", backwards=True) == ids[4]
-    assert next_segment(project, "ana", after=ids[2], backwards=True) == ids[1]
-    record_decision(project, Decision(ids[0], "education", "ana", "add"))
-    mark_reviewed(project, [ids[1]], "ana")
+def test_next_segment_walks_in_reading_order_with_filters(
+    project: Project, suggested: list[int]
+) -> None:
+    assert next_segment(project, "ana") == suggested[0]
+    assert next_segment(project, "ana", after=suggested[1]) == suggested[2]
+    assert next_segment(project, "ana", after=suggested[4]) is None
+    assert next_segment(project, "ana", backwards=True) == suggested[4]
+    assert next_segment(project, "ana", after=suggested[2], backwards=True) == suggested[1]
+    record_decision(project, Decision(suggested[0], "education", "ana", "add"))
+    mark_reviewed(project, [suggested[1]], "ana")
     unreviewed = Filters(unreviewed_only=True)
-    assert next_segment(project, "ana", unreviewed) == ids[2]
-    assert next_segment(project, "bo", unreviewed) == ids[0]
+    assert next_segment(project, "ana", unreviewed) == suggested[2]
+    assert next_segment(project, "bo", unreviewed) == suggested[0]
     undo_last(project, "ana")  # the add is undone: segment 1 is unreviewed again
-    assert next_segment(project, "ana", unreviewed) == ids[0]
+    assert next_segment(project, "ana", unreviewed) == suggested[0]
     create_sample(project, "round1", 0.4)
     sample = set(rows(project, "SELECT segment_id FROM reliability_sample_segments"))
     walked = []
@@ -182,7 +178,7 @@ def test_next_segment_walks_in_reading_order_with_filters(project: Project, ids:
 
 
 def test_queue_filters_location_session_sample_and_unreviewed(
-    project: Project, ids: list[int], tmp_path: Path
+    project: Project, suggested: list[int], tmp_path: Path
 ) -> None:
     from qualcode.ingest.pipeline import ingest_paths
 
@@ -197,7 +193,11 @@ def test_queue_filters_location_session_sample_and_unreviewed(
     create_sample(project, "r", 0.5)
     sample = {r[0] for r in rows(project, "SELECT segment_id FROM reliability_sample_segments")}
     assert {i.segment_id for i in review_queue(project, "ana", sample="r", limit=10)} == sample
-    record_decision(project, Decision(ids[0], "education", "ana", "accept", "suggestion"))
+    record_decision(project, Decision(suggested[0], "education", "ana", "accept", "suggestion"))
     partly = {i.segment_id for i in review_queue(project, "ana", limit=10)}
     untouched = {i.segment_id for i in review_queue(project, "ana", unreviewed_only=True, limit=10)}
-    assert ids[0] in partly and ids[0] not in untouched and untouched == partly - {ids[0]}
+    assert (
+        suggested[0] in partly
+        and suggested[0] not in untouched
+        and untouched == partly - {suggested[0]}
+    )

@@ -175,3 +175,8 @@ def test_writer_waits_for_a_short_lock(project: Project, monkeypatch) -> None:
     holder.wait()
     assert waited >= 0.2
     assert rows(project, "SELECT name FROM coders") == [("bob",)]
+
+
+def test_a_new_project_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    project = Project.init(tmp_path / "new.duckdb")
+    assert project.path.stat().st_mode & 0o777 == 0o600

@@ -12,22 +12,15 @@ from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.suggest import review_queue, suggest
 
-from .suggest_helpers import HashEmbedder, add_document, small_project, write_codebook
+from .suggest_helpers import (
+    INTERVIEW,
+    HashEmbedder,
+    add_document,
+    small_project,
+    write_codebook,
+)
 
-TEXTS = [
-    "I go to college and my teacher helps me with English classes.",
-    "Now I have my own room in a flat.",
-    "My friends are like a family to me.",
-    "The hostel was noisy.",
-    "We play football on Sundays.",
-]
-
-
-@pytest.fixture
-def suggested(project: Project, tmp_path: Path) -> list[int]:
-    ids = small_project(project, tmp_path, TEXTS)
-    suggest(project, top_k=3, embedder=HashEmbedder())
-    return ids
+TEXTS = INTERVIEW
 
 
 def _pairs(items) -> set[tuple[int, str]]:

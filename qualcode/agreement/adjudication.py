@@ -12,12 +12,18 @@ from typing import Literal
 
 import numpy as np
 
-from qualcode.agreement.layers import CONSENSUS_CODER, load_layers
-from qualcode.coding import Decision, record_decisions
+from qualcode.access import (
+    CONSENSUS_CODER,
+    SUPERVISOR_ROLES,
+    acting_as,
+    check_write_coders,
+    require_roles,
+)
+from qualcode.agreement.layers import load_layers
+from qualcode.audit import log_action
+from qualcode.coding import Decision, append_decisions
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-
-SUPERVISOR_ROLES = ("supervisor", "admin")
 
 
 @dataclass
@@ -123,14 +129,6 @@ def disagreements(
     return sorted(result, key=lambda d: (d.code_id, d.document, d.ordinal))
 
 
-def require_role(project: Project, name: str, roles: tuple[str, ...]) -> None:
-    """Refuse unless `name` is a registered coder with one of `roles`."""
-    with project.connect(read_only=True) as con:
-        row = con.execute("SELECT role FROM coders WHERE name = ?", [name]).fetchone()
-    if row is None or row[0] not in roles:
-        raise QualcodeError(f"'{name}' is not a {' or '.join(roles)}: only they can do this")
-
-
 def settle(
     project: Project,
     segment_id: int,
@@ -142,7 +140,9 @@ def settle(
 ) -> int:
     """Record the consensus on one (segment, code): adopt a coder's decision, or
     decide otherwise, which needs a reason. Returns the coding event id."""
-    require_role(project, supervisor, SUPERVISOR_ROLES)
+    supervisor = acting_as(project, supervisor)
+    with project.connect(read_only=True) as con:
+        require_roles(con, supervisor, SUPERVISOR_ROLES, "settle disagreements")
     if (decision is None) == (adopt is None):
         raise QualcodeError("settle with either a coder's decision to adopt or a decision")
     if adopt is not None:
@@ -165,7 +165,17 @@ def settle(
             raise QualcodeError("deciding otherwise than a coder needs a reason")
         note = f"settled by {supervisor}: {reason.strip()}"
     action = "add" if decision == "present" else "reject"
-    return record_decisions(
-        project,
-        [Decision(segment_id, code_id, CONSENSUS_CODER, action, source="adjudication", memo=note)],
-    )[0]
+    settlement = Decision(
+        segment_id, code_id, CONSENSUS_CODER, action, source="adjudication", memo=note
+    )
+    with project.transaction() as con:
+        check_write_coders(con, project.user, [CONSENSUS_CODER])
+        event = append_decisions(con, [settlement])[0]
+        log_action(
+            con,
+            supervisor,
+            "adjudication.settle",
+            {"event": event, "segment": segment_id, "code": code_id, "decision": decision,
+             "adopted": adopt, "reason": reason},
+        )  # fmt: skip
+    return event

@@ -19,11 +19,10 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from qualcode.access import CONSENSUS_CODER, MODEL_CODER, check_read_coder
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 
-MODEL_CODER = "model"
-CONSENSUS_CODER = "consensus"
 MODEL_THRESHOLD = 0.5
 
 
@@ -94,10 +93,13 @@ def load_layers(
 ) -> Layers:
     """The decisions of `coders` (default: every human coder) on reviewed segments.
 
-    With `sample`, only the segments of that reliability sample count.
+    With `sample`, only the segments of that reliability sample count. A project
+    bound to a coder reads that coder's own layer only (`qualcode.access`).
     """
     with project.connect(read_only=True) as con:
         chosen = list(coders) if coders else human_coders(con)
+        for coder in chosen:
+            check_read_coder(con, project.user, coder)
         if len(set(chosen)) != len(chosen):
             raise QualcodeError("a coder is named twice")
         if (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -51,6 +52,8 @@ def create_sample(
     unknown = [s for s in stratify if s not in STRATA]
     if unknown:
         raise QualcodeError(f"cannot stratify by '{unknown[0]}' (use {', '.join(STRATA)})")
+    actor = recorded_as(project, actor)
+    require_supervisor(project, "draw reliability samples")
     with project.transaction() as con:
         if con.execute("SELECT 1 FROM reliability_samples WHERE name = ?", [name]).fetchone():
             raise QualcodeError(f"a sample named '{name}' exists already")

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from qualcode.access import recorded_as
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.exports.codebook_table import codebook_table
@@ -93,7 +94,7 @@ def export_bytes(
     """An export as bytes (for a download), logged."""
     result = _produce(project, kind, fmt, layer, options)
     with project.transaction() as con:
-        _log(con, actor, result, options)
+        _log(con, recorded_as(project, actor), result, options)
     return result
 
 
@@ -112,7 +113,7 @@ def export_file(
     result.output = str(output)
     with project.transaction() as con:
         _write(Path(output), result.data)
-        _log(con, actor, result, options)
+        _log(con, recorded_as(project, actor), result, options)
     return result
 
 
@@ -147,7 +148,7 @@ def export_figures(
             written.append(directory / name)
         log_action(
             con,
-            actor,
+            recorded_as(project, actor),
             "export.figures",
             {
                 "directory": str(directory),

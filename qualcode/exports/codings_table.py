@@ -33,7 +33,7 @@ def codings_table(project: Project, layer: str | Layer = "all") -> Table:
     """One row per current coding in the layer; start and end are the coded span's
     code-point offsets (the segment's own when the whole segment was coded)."""
     with project.connect(read_only=True) as con:
-        chosen = resolve_layer(con, layer)
+        chosen = resolve_layer(con, layer, project.user)
         condition, params = chosen.predicate("k.coder")
         found = con.execute(_SQL.format(layer=condition), params).fetchall()
     return Table(

@@ -58,7 +58,7 @@ def theme_table(
 ) -> Table:
     """One row per theme, subthemes after their parent."""
     with project.connect(read_only=True) as con:
-        chosen = resolve_layer(con, layer)
+        chosen = resolve_layer(con, layer, project.user)
         themes = read_themes(con)
         if not themes:
             raise QualcodeError("no themes yet (qualcode themes framework, or create one)")

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from qualcode.codebook.yaml_io import safe_load_yaml
 from qualcode.errors import InputError
 from qualcode.ingest.decode import decode_bytes
+from qualcode.limits import read_limited
 
 STANDARD_FIELDS = ("location", "session", "date", "group")
 _ALIASES = {"participant_group": "group", "filename": "file", "path": "file"}
@@ -89,14 +89,7 @@ def _rows_from_csv(text: str, path: Path) -> list[dict[str, Any]]:
 
 
 def _rows_from_yaml(text: str, path: Path) -> list[dict[str, Any]]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(path, f"invalid YAML manifest{where}") from None
-    except RecursionError:
-        raise InputError(path, "invalid YAML manifest: nested too deeply") from None
+    data = safe_load_yaml(text, path, "YAML manifest")
     if isinstance(data, dict):
         data = data.get("documents", data.get("files"))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
@@ -113,21 +106,18 @@ def _rows_from_yaml(text: str, path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_manifest(path: str | Path) -> Manifest:
-    """Parse a CSV or YAML manifest; InputError names the file and the problem."""
+def read_manifest(path: str | Path, max_bytes: int | None = None) -> Manifest:
+    """Parse a CSV or YAML manifest within the size limit (None: the configured one,
+    see qualcode.limits); InputError names the file and the problem."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read manifest ({exc.strerror or exc})") from None
-    text = decode_bytes(data, path)
     suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv"):
+        raise InputError(path, f"unsupported manifest format '{suffix}' (use .csv or .yaml)")
+    text = decode_bytes(read_limited(path, max_bytes), path)
     if suffix in (".yaml", ".yml"):
         raw_rows = _rows_from_yaml(text, path)
-    elif suffix == ".csv":
-        raw_rows = _rows_from_csv(text, path)
     else:
-        raise InputError(path, f"unsupported manifest format '{suffix}' (use .csv or .yaml)")
+        raw_rows = _rows_from_csv(text, path)
     base = path.parent
     rows: dict[Path, FileAttributes] = {}
     for number, row in enumerate(raw_rows, start=1):

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from qualcode.access import recorded_as
 from qualcode.audit import log_action
 from qualcode.errors import InputError
 from qualcode.ingest.manifest import FileAttributes, Manifest, read_manifest
 from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
 from qualcode.ingest.segment import Segment, segment_document
+from qualcode.limits import max_file_bytes
 from qualcode.store import Project
 
 if TYPE_CHECKING:
@@ -98,14 +100,17 @@ def ingest_paths(
     actor: str = "cli",
     progress: Progress | None = None,
     pseudonymise: Pseudonymiser | None = None,
+    max_bytes: int | None = None,
 ) -> IngestReport:
     """Ingest files and directories into a project; see the module docstring.
 
     A malformed manifest raises InputError before any file is read. With
     `pseudonymise`, each document's identifying strings are replaced before it
-    is segmented and stored (see qualcode.privacy).
+    is segmented and stored (see qualcode.privacy). Files (the manifest too) over
+    `max_bytes` are refused; None means the configured limit (qualcode.limits).
     """
-    parsed_manifest = read_manifest(manifest) if manifest is not None else None
+    limit = max_file_bytes(max_bytes)
+    parsed_manifest = read_manifest(manifest, limit) if manifest is not None else None
     files, unlisted = collect_files(paths, parsed_manifest)
     report = IngestReport(unlisted=[str(p) for p in unlisted])
     for done, path in enumerate(files, start=1):
@@ -113,7 +118,7 @@ def ingest_paths(
             attributes = (
                 parsed_manifest.attributes_for(path) if parsed_manifest else FileAttributes()
             ).with_defaults(location, session)
-            added = ingest_file(project, path, attributes, actor, pseudonymise)
+            added = ingest_file(project, path, attributes, actor, pseudonymise, limit)
         except InputError as exc:
             report.failed.append({"path": str(path), "error": exc.problem})
         else:
@@ -132,12 +137,12 @@ def ingest_paths(
 
 
 def read_and_segment(
-    path: Path, pseudonymise: Pseudonymiser | None = None
+    path: Path, pseudonymise: Pseudonymiser | None = None, max_bytes: int | None = None
 ) -> tuple[ParsedDocument, list[Segment]]:
     """Parse (and pseudonymise) then segment one file; InputError when it holds nothing to code."""
     if not path.exists():
         raise InputError(path, "no such file")
-    parsed = read_document(path)
+    parsed = read_document(path, max_bytes=max_bytes)
     if pseudonymise is not None:
         parsed = pseudonymise.transform(parsed)
     segments = segment_document(parsed)
@@ -152,13 +157,16 @@ def ingest_file(
     attributes: FileAttributes,
     actor: str = "cli",
     pseudonymise: Pseudonymiser | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[int, int] | None:
     """Store one file in one transaction; (document id, segments) or None if already stored.
 
     With `pseudonymise`, the replacement log is saved inside the transaction, after the
-    rows are in: if saving fails, the document is rolled back.
+    rows are in: if saving fails, the document is rolled back. A file over `max_bytes`
+    (None: the configured limit) is refused before it is read.
     """
-    parsed, segments = read_and_segment(path, pseudonymise)
+    actor = recorded_as(project, actor)
+    parsed, segments = read_and_segment(path, pseudonymise, max_bytes)
     digest = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
     with project.transaction() as con:
         if con.execute(

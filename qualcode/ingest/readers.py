@@ -31,8 +31,7 @@ from qualcode.errors import InputError
 from qualcode.ingest.decode import EMPTY, decode_bytes
 from qualcode.ingest.model import ParsedDocument, Turn
 from qualcode.ingest.turns import normalise_speaker, speaker_prefix, split_turns
-
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+from qualcode.limits import RAISE_HINT, format_size, max_file_bytes, read_limited
 
 TEXT_COLUMNS = ("text", "content", "note", "item", "response")
 SPEAKER_COLUMNS = ("speaker", "author", "participant", "who")
@@ -44,11 +43,12 @@ _VOICE = re.compile(r"\s*<v(?:\.[^\s>]*)*\s+([^>]*)>")
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
 
 
-def read_document(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+def read_document(path: Path | str, *, max_bytes: int | None = None) -> ParsedDocument:
     """Read `path` with the reader for its suffix; raise InputError if it cannot be used.
 
-    Files larger than `max_bytes`, and .docx/.xlsx whose unzipped contents
-    exceed it (zip bombs), are refused before parsing.
+    Files larger than `max_bytes` (None: the configured limit, see qualcode.limits),
+    and .docx/.xlsx whose unzipped contents exceed it (zip bombs), are refused
+    before parsing.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -58,41 +58,11 @@ def read_document(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Pa
         raise InputError(
             path, f"unsupported format {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
         )
-    data = _read_bytes(path, max_bytes)
-    return reader(data, path, max_bytes)
-
-
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """Read the whole file after checking it exists, is a file and is within the limit."""
-    try:
-        if not path.is_file():
-            raise InputError(path, "not a file" if path.exists() else "file not found")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(path, f"file too large ({_size(size)}; limit {_size(max_bytes)})")
-        with path.open("rb") as f:
-            data = f.read(max_bytes + 1)  # the file may have grown since stat
-    except PermissionError:
-        raise InputError(path, "cannot read file (permission denied)") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read file ({exc.strerror or exc})") from None
-    if len(data) > max_bytes:
-        raise InputError(path, f"file too large (over {_size(max_bytes)} limit)")
+    limit = max_file_bytes(max_bytes)
+    data = read_limited(path, limit)
     if not data:
         raise InputError(path, EMPTY)
-    return data
-
-
-def _size(n: int) -> str:
-    """Human-readable byte count: 512 bytes, 1.5 KB, 200 MB."""
-    if n < 1024:
-        return f"{n} bytes"
-    value = float(n)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1024
-        if value < 1024 or unit == "TB":
-            break
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    return reader(data, path, limit)
 
 
 def _brief(exc: BaseException) -> str:
@@ -141,8 +111,8 @@ def _check_zip(data: bytes, path: Path, max_bytes: int, kind: str) -> None:
     if total > max_bytes:
         raise InputError(
             path,
-            f"refusing {kind}: contents unpack to {_size(total)}, "
-            f"over the {_size(max_bytes)} limit (possible zip bomb)",
+            f"refusing {kind}: contents unpack to {format_size(total)}, "
+            f"over the {format_size(max_bytes)} limit (possible zip bomb; {RAISE_HINT})",
         )
 
 

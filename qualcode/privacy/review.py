@@ -6,7 +6,9 @@
     plan.add("Mebrat", "person")   # a missed name: replaced here, and in later documents
     plan.keep(d.id)                # a false detection: this occurrence stays as written
     plan.keep("Hope")              # a false string: stays here and in later documents
+    plan.keep_keys({d.key})        # every occurrence of a detected string, here only
     document = plan.apply()        # a ParsedDocument: text rewritten, turn offsets shifted
+    plan.rebased(newer_mapping)    # the same review against a newer mapping, no new NER run
 
 How a plan decides: rule detections, NER names, speaker-label names, known
 originals (from the project mapping) and added strings compete for overlapping
@@ -19,6 +21,7 @@ occurrences (NER labels and the words around each occurrence).
 
 from __future__ import annotations
 
+import copy
 import re
 from bisect import bisect_right, insort
 from collections.abc import Iterable
@@ -108,12 +111,8 @@ class PseudonymisationPlan:
         text = parsed.text
         self._protected = _merge(self.detector.protected_spans(text))
         self._speakers = {normalise_key(n): n for n in self.detector.speaker_names(parsed.turns)}
-        self._base = (
-            self.detector.rule_candidates(text)
-            + self.detector.name_candidates(text)
-            + self._speaker_candidates()
-            + self._known_candidates()
-        )
+        self._found = self.detector.rule_candidates(text) + self.detector.name_candidates(text)
+        self._base = self._found + self._speaker_candidates() + self._known_candidates()
         self._added: dict[str, tuple[str, str]] = {}
         self._kept_keys: dict[str, str] = {}
         self._kept_spans: set[tuple[int, int]] = set()
@@ -173,6 +172,42 @@ class PseudonymisationPlan:
         self._resolve()
         remaining = {(d.start, d.end) for d in self._detections}
         return [d for d in before if (d.start, d.end) not in remaining]
+
+    def keep_keys(self, keys: Iterable[str]) -> list[Detection]:
+        """Keep every detection with one of these keys (`Detection.key`) as written, in
+        this document only (keep(str) also keeps a string in later documents); returns
+        the detections that are no longer replaced. Added strings are not kept."""
+        keys = set(keys)
+        before = self._detections
+        for _ in range(3):  # a kept occurrence can leave a repeat to be kept in turn
+            found = {
+                (d.start, d.end) for d in self._detections if d.key in keys and d.source != "added"
+            }
+            if found <= self._kept_spans:
+                break
+            self._kept_spans |= found
+            self._resolve()
+        remaining = {(d.start, d.end) for d in self._detections}
+        return [d for d in before if (d.start, d.end) not in remaining]
+
+    def occurs(self, text: str) -> bool:
+        """Whether add(text) would find `text` here (any case, whole words)."""
+        text = " ".join(text.split())
+        return bool(text) and bool(_occurrences(self.parsed.text, text, capital=False))
+
+    def rebased(self, mapping: PseudonymMap) -> PseudonymisationPlan:
+        """This plan against another mapping, with its adds and keeps and without running
+        the detector again (NER is the slow part): how a reviewed document is planned
+        against the log as it stands when it is stored, or as earlier documents of a
+        batch will leave it."""
+        plan = copy.copy(self)
+        plan.mapping = mapping
+        plan._added = dict(self._added)
+        plan._kept_keys = dict(self._kept_keys)
+        plan._kept_spans = set(self._kept_spans)
+        plan._base = plan._found + plan._speaker_candidates() + plan._known_candidates()
+        plan._resolve()
+        return plan
 
     # --- apply -------------------------------------------------------------------
 
@@ -519,6 +554,19 @@ def plan_pseudonymisation(
 ) -> PseudonymisationPlan:
     """A review plan for one document against a project mapping (empty if None)."""
     return PseudonymisationPlan(parsed, mapping, detector)
+
+
+def mapping_with(mapping: PseudonymMap, document: PseudonymisedDocument) -> PseudonymMap:
+    """A copy of `mapping` as it will be once `document` is logged: what the next
+    document of a batch is planned against, so a batch is numbered as it will be stored."""
+    merged = mapping.copy()
+    for key, entry in document.new_entries.items():
+        merged.entries[key] = entry
+        merged.kept.pop(key, None)
+    for kind, number in document.counters.items():
+        merged.reserve(kind, number)
+    merged.kept.update(document.kept_terms)
+    return merged
 
 
 def _occurrences(text: str, surface: str, capital: bool) -> list[tuple[int, int]]:

@@ -3,9 +3,9 @@
 A .qdpx is a zip holding one `*.qde` project file (the standard says
 `project.qde`; some tools write `<ProjectName>.qde`) and the internal sources
 in `sources/` (NVivo writes `Sources/`). Archives with absolute or `..` member
-names, or whose declared uncompressed size exceeds the limit, are refused
-before anything is inflated; zipfile never inflates a member past its declared
-size, so the declared total bounds the work.
+names, larger than the size limit, or whose declared uncompressed size exceeds
+it (see qualcode.limits), are refused before anything is inflated; zipfile never
+inflates a member past its declared size, so the declared total bounds the work.
 """
 
 from __future__ import annotations
@@ -17,17 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from qualcode.errors import InputError
-
-DEFAULT_MAX_UNZIPPED_BYTES = 2 * 1024**3
-"""The largest total uncompressed size accepted (2 GB, the standard's per-file limit)."""
-
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} bytes"  # pragma: no cover - loop always returns
+from qualcode.limits import RAISE_HINT, check_size, format_size, max_file_bytes
 
 
 def _unsafe(name: str) -> bool:
@@ -80,14 +70,18 @@ class QdpxArchive:
         self._zip.close()
 
 
-def open_qdpx(
-    path: str | Path, max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES
-) -> QdpxArchive:
+def open_qdpx(path: str | Path, max_bytes: int | None = None) -> QdpxArchive:
     """Open and check a .qdpx; InputError for a missing file, a non-zip, unsafe member
-    names, too large a content, or not exactly one `*.qde` project file."""
+    names, a file or content over `max_bytes` (None: the configured limit), or not
+    exactly one `*.qde` project file."""
     path = Path(path)
+    limit = max_file_bytes(max_bytes)
     if not path.is_file():
         raise InputError(path, "not a file" if path.exists() else "file not found")
+    try:
+        check_size(path, path.stat().st_size, limit)
+    except OSError as exc:
+        raise InputError(path, f"cannot read file ({exc.strerror or exc})") from None
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
@@ -100,10 +94,11 @@ def open_qdpx(
                     path, f"unsafe member name '{info.filename}' (absolute path or '..')"
                 )
         total = sum(info.file_size for info in infos)
-        if total > max_unzipped_bytes:
+        if total > limit:
             raise InputError(
                 path,
-                f"archive unpacks to {_size(total)}, over the limit of {_size(max_unzipped_bytes)}",
+                f"archive unpacks to {format_size(total)}, "
+                f"over the limit of {format_size(limit)} ({RAISE_HINT})",
             )
         names = [info.filename for info in infos if not _ignored(info.filename)]
         qdes = [name for name in names if name.lower().endswith(".qde")]

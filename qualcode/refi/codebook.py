@@ -38,6 +38,7 @@ from lxml import etree
 
 from qualcode.codebook.model import MAX_DEPTH, Code, Codebook, codebook_from_mapping
 from qualcode.errors import InputError
+from qualcode.limits import read_limited
 from qualcode.refi.guids import entity_guid, normalise_guid, standalone_namespace
 from qualcode.refi.xmlutil import (
     CODEBOOK_NS,
@@ -288,15 +289,10 @@ def parse_qdc(data: bytes, path: str | Path) -> Codebook:
     return codebook_from_mapping({"name": name, "codes": parsed.mappings}, path)
 
 
-def read_qdc(path: str | Path) -> Codebook:
-    """A validated Codebook from a REFI-QDA .qdc file; InputError names the problem."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problem = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
-        raise InputError(path, f"cannot read file ({problem or exc})") from None
-    return parse_qdc(data, path)
+def read_qdc(path: str | Path, max_bytes: int | None = None) -> Codebook:
+    """A validated Codebook from a REFI-QDA .qdc file within the size limit (None: the
+    configured one, see qualcode.limits); InputError names the problem."""
+    return parse_qdc(read_limited(path, max_bytes), path)
 
 
 # --- writing ------------------------------------------------------------------

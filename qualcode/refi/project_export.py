@@ -1,5 +1,8 @@
 """Export a project as a REFI-QDA project (.qdpx), valid against Project.xsd.
 
+`export_qdpx` writes the archive to a file (the CLI); `qdpx_bytes` returns the same
+archive's bytes (the app's download). Both log the export in the action log.
+
 What goes in:
 - the current version of each document, as `sources/<guid>.txt` (UTF-8, no
   BOM) referenced by a `<TextSource plainTextPath="internal://<guid>.txt">`,
@@ -45,6 +48,8 @@ from typing import Any
 import duckdb
 from lxml import etree
 
+from qualcode.access import recorded_as, require_supervisor
+from qualcode.audit import log_action
 from qualcode.codebook.model import Code, Codebook
 from qualcode.codebook.versions import codebook_at
 from qualcode.errors import ProjectError
@@ -384,11 +389,10 @@ def build_project_xml(
     return xml, files, report
 
 
-def export_qdpx(
-    project: Project, output: str | Path, positions: PositionUnit = "utf16"
-) -> ExportReport:
-    """Write the project to a .qdpx file (whole or not at all); see the module docstring."""
-    output = Path(output)
+def _archive(project: Project, positions: PositionUnit) -> tuple[bytes, ExportReport]:
+    """The .qdpx archive's bytes and what went into it: every coder's codings, so a
+    project bound to a coder is refused."""
+    require_supervisor(project, "export the whole project (every coder's codings)")
     space = project_uuid(project)
     with project.connect(read_only=True) as con:
         snap = _read(con)
@@ -400,6 +404,41 @@ def export_qdpx(
         archive.writestr("project.qde", xml)
         for member, data in files.items():
             archive.writestr(member, data)
-    write_atomic(output, buffer.getvalue())
+    return buffer.getvalue(), report
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    project: Project,
+    actor: str,
+    report: ExportReport,
+    positions: PositionUnit,
+    output: Path | None,
+) -> None:
+    detail = {**report.to_json(), "path": str(output) if output else None, "positions": positions}
+    log_action(con, recorded_as(project, actor), "export.qdpx", detail)
+
+
+def qdpx_bytes(
+    project: Project, positions: PositionUnit = "utf16", actor: str = "app"
+) -> tuple[bytes, ExportReport]:
+    """The project as .qdpx bytes (for a download) and its counts, logged; the same
+    archive `export_qdpx` writes."""
+    data, report = _archive(project, positions)
+    with project.transaction() as con:
+        _log(con, project, actor, report, positions, None)
+    return data, report
+
+
+def export_qdpx(
+    project: Project, output: str | Path, positions: PositionUnit = "utf16", actor: str = "cli"
+) -> ExportReport:
+    """Write the project to a .qdpx file (whole or not at all), logged in the transaction
+    that writes it, so a failed write logs nothing; see the module docstring."""
+    output = Path(output)
+    data, report = _archive(project, positions)
     report.path = output
+    with project.transaction() as con:
+        write_atomic(output, data)
+        _log(con, project, actor, report, positions, output)
     return report

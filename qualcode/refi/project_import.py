@@ -45,6 +45,7 @@ from pathlib import Path
 
 import duckdb
 
+from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.codebook.versions import append_codebook, latest_version
 from qualcode.codebook.yaml_io import codebook_to_yaml
@@ -54,7 +55,6 @@ from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.pipeline import insert_segments
 from qualcode.ingest.segment import Segment, segment_document
 from qualcode.ingest.turns import split_turns
-from qualcode.refi.archive import DEFAULT_MAX_UNZIPPED_BYTES
 from qualcode.refi.positions import PositionUnit
 from qualcode.refi.project_read import CASE_VARIABLES, Case, ParsedProject, Source, read_qdpx
 from qualcode.store import Project
@@ -269,19 +269,21 @@ def import_qdpx(
     project: Project,
     path: str | Path,
     positions: PositionUnit = "utf16",
-    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES,
+    max_bytes: int | None = None,
     actor: str = "cli",
 ) -> ImportReport:
     """Import a .qdpx into `project` in one transaction; see the module docstring.
 
     Raises InputError (one line naming the file and the problem) and stores
-    nothing when the archive or anything in it cannot be used.
+    nothing when the archive or anything in it cannot be used, including an
+    archive or unpacked content over `max_bytes` (None: the configured limit).
     """
+    require_supervisor(project, "import a whole project")
     path = Path(path)
-    parsed = read_qdpx(path, positions, max_unzipped_bytes)
+    parsed = read_qdpx(path, positions, max_bytes)
     with project.connect(read_only=True) as con:
         stored = {s.digest for s in parsed.sources if _stored_document(con, s.digest) is not None}
     for source in parsed.sources:  # segmenting (spaCy) is slow: do it before locking
         if source.digest not in stored and source.segments is None and source.text.strip():
             source.segments = _segment(source.text)
-    return _store(project, parsed, path, actor)
+    return _store(project, parsed, path, recorded_as(project, actor))

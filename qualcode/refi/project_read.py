@@ -22,7 +22,7 @@ from lxml import etree
 from qualcode.codebook.model import Codebook, codebook_from_mapping
 from qualcode.errors import InputError
 from qualcode.ingest.segment import Segment
-from qualcode.refi.archive import DEFAULT_MAX_UNZIPPED_BYTES, QdpxArchive, open_qdpx
+from qualcode.refi.archive import QdpxArchive, open_qdpx
 from qualcode.refi.codebook import ParsedCodes, parse_codes
 from qualcode.refi.guids import normalise_guid
 from qualcode.refi.positions import PositionMap, PositionUnit
@@ -440,10 +440,14 @@ def _restored_segments(payload: dict | None, text: str) -> tuple[str, list[Segme
 def read_qdpx(
     path: str | Path,
     positions: PositionUnit = "utf16",
-    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES,
+    max_bytes: int | None = None,
 ) -> ParsedProject:
-    """Everything in a .qdpx, resolved and checked, without touching a project."""
-    archive = open_qdpx(path, max_unzipped_bytes)
+    """Everything in a .qdpx, resolved and checked, without touching a project.
+
+    `max_bytes` limits the archive's size and its unpacked size (None: the
+    configured limit, see qualcode.limits).
+    """
+    archive = open_qdpx(path, max_bytes)
     try:
         return _Reader(archive, positions).read()
     finally:

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from qualcode.access import check_read_coder
 from qualcode.errors import QualcodeError
+from qualcode.review import SegmentHead
 from qualcode.store import Project
 from qualcode.suggest.calibration import THRESHOLD
 from qualcode.undo import DECIDED_SQL
@@ -67,8 +69,8 @@ chosen AS (
     ORDER BY position
     LIMIT $limit OFFSET $offset
 )
-SELECT c.position, c.segment_id, c.best, c.closeness, c.margin,
-       g.document_id, o.title, o.location, o.session, g.ordinal, g.speaker, g.text,
+SELECT c.position, c.best, c.closeness, c.margin,
+       c.segment_id, g.document_id, o.title, o.location, o.session, g.ordinal, g.speaker, g.text,
        o.code_id, k.label, o.score, o.rank, o.evidence, o.evidence_kind, o.similarity
 FROM chosen c
 JOIN open o ON o.segment_id = c.segment_id
@@ -92,17 +94,9 @@ class QueuedSuggestion:
 
 
 @dataclass
-class QueueItem:
+class QueueItem(SegmentHead):
     """A segment to review, with its open suggestions (best first)."""
 
-    segment_id: int
-    document_id: int
-    document_title: str
-    location: str | None
-    session: str | None
-    ordinal: int
-    speaker: str | None
-    text: str
     priority: float  # best score ('score') or distance of the closest score to 0.5
     margin: float  # best minus second-best open score
     suggestions: list[QueuedSuggestion] = field(default_factory=list)
@@ -147,45 +141,15 @@ def review_queue(
         "unreviewed": unreviewed_only,
     }
     with project.connect(read_only=True) as con:
+        check_read_coder(con, project.user, coder)
         found = con.execute(sql, params).fetchall()
     items: list[QueueItem] = []
-    for (
-        _position,
-        segment_id,
-        best,
-        closeness,
-        margin,
-        doc_id,
-        title,
-        location_,
-        session_,
-        ordinal,
-        speaker,
-        text,
-        code,
-        label,
-        score,
-        rank,
-        evidence,
-        kind,
-        similarity,
-    ) in found:
-        if not items or items[-1].segment_id != segment_id:
+    for _position, best, closeness, margin, *columns in found:
+        # the segment's columns in SegmentHead's field order, then the suggestion's
+        *head, code, label, score, rank, evidence, kind, similarity = columns
+        if not items or items[-1].segment_id != head[0]:
             priority = best if order == "score" else closeness
-            items.append(
-                QueueItem(
-                    segment_id,
-                    doc_id,
-                    title,
-                    location_,
-                    session_,
-                    ordinal,
-                    speaker,
-                    text,
-                    float(priority),
-                    float(margin),
-                )
-            )
+            items.append(QueueItem(*head, priority=float(priority), margin=float(margin)))
         items[-1].suggestions.append(
             QueuedSuggestion(
                 code,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qualcode.access import recorded_as
 from qualcode.codebook.versions import codebook_at
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -107,7 +108,7 @@ def propose_themes(
     from sklearn.cluster import AgglomerativeClustering
 
     with project.connect(read_only=True) as con:
-        chosen = resolve_layer(con, layer)
+        chosen = resolve_layer(con, layer, project.user)
         co = cooccurrence(con, chosen, window)
         found = code_vectors(con, chosen)
         codebook = codebook_at(con)
@@ -194,6 +195,7 @@ def accept_proposal(
 ) -> Theme:
     """Create a candidate theme from a proposal the researcher accepted, as offered or
     edited (another name, other codes); the memo records where it came from."""
+    actor = recorded_as(project, actor)
     chosen = list(codes) if codes is not None else list(proposal.codes)
     if not chosen:
         raise QualcodeError("an accepted theme needs at least one code")

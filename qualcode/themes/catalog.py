@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from qualcode.access import recorded_as
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -177,13 +178,13 @@ def insert_theme(
 def create_theme(project: Project, name: str, actor: str, **fields: Any) -> Theme:
     """Create a theme (fields: definition, central_concept, status, memo, parent, codes)."""
     with project.transaction() as con:
-        theme_id = insert_theme(con, name, actor, **fields)
+        theme_id = insert_theme(con, name, recorded_as(project, actor), **fields)
         return find_theme(read_themes(con), theme_id)
 
 
 def update_theme(project: Project, ref: int | str, actor: str, **changes: Any) -> Theme:
     """Change a theme's name, definition, central_concept, status, memo or parent."""
-    actor = _check_actor(actor)
+    actor = _check_actor(recorded_as(project, actor))
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise QualcodeError(f"cannot edit '{unknown[0]}' (editable: {', '.join(EDITABLE)})")
@@ -213,7 +214,7 @@ def update_theme(project: Project, ref: int | str, actor: str, **changes: Any) -
 
 def delete_theme(project: Project, ref: int | str, actor: str) -> None:
     """Delete a theme without subthemes, with its code links and pinned quotes."""
-    actor = _check_actor(actor)
+    actor = _check_actor(recorded_as(project, actor))
     with project.transaction() as con:
         theme = find_theme(read_themes(con), ref)
         if theme.subthemes:
@@ -229,7 +230,7 @@ def delete_theme(project: Project, ref: int | str, actor: str) -> None:
 
 def add_codes(project: Project, ref: int | str, codes: Iterable[str], actor: str) -> Theme:
     """Add codes to a theme (codes it already has are left as they are)."""
-    actor = _check_actor(actor)
+    actor = _check_actor(recorded_as(project, actor))
     with project.transaction() as con:
         theme = find_theme(read_themes(con), ref)
         new = [c for c in check_codes(con, codes) if c not in theme.codes]
@@ -244,7 +245,7 @@ def add_codes(project: Project, ref: int | str, codes: Iterable[str], actor: str
 
 def remove_codes(project: Project, ref: int | str, codes: Iterable[str], actor: str) -> Theme:
     """Remove codes from a theme; naming a code it does not have is an error."""
-    actor = _check_actor(actor)
+    actor = _check_actor(recorded_as(project, actor))
     with project.transaction() as con:
         theme = find_theme(read_themes(con), ref)
         gone = list(dict.fromkeys(c.strip() for c in codes))

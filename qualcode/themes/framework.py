@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qualcode.access import recorded_as
 from qualcode.codebook.model import Codebook
 from qualcode.codebook.versions import codebook_at
 from qualcode.errors import QualcodeError
@@ -43,6 +44,7 @@ def framework_groups(codebook: Codebook) -> list[tuple[str, list[str]]]:
 
 def create_framework_themes(project: Project, actor: str) -> FrameworkResult:
     """Create the missing framework themes from the current codebook, in one transaction."""
+    actor = recorded_as(project, actor)
     with project.transaction() as con:
         codebook = codebook_at(con)
         if codebook is None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from qualcode.agreement.layers import CONSENSUS_CODER
+from qualcode.access import CONSENSUS_CODER, check_layer
 from qualcode.errors import QualcodeError
 from qualcode.themes.state import applied_sql
 
@@ -64,12 +64,14 @@ def require_content(con: duckdb.DuckDBPyConnection) -> None:
         raise QualcodeError("the project is empty: no documents yet (qualcode ingest)")
 
 
-def resolve_layer(con: duckdb.DuckDBPyConnection, text: str | Layer) -> Layer:
-    """Parse a layer and check it against the project: a known coder, some codings.
+def resolve_layer(con: duckdb.DuckDBPyConnection, text: str | Layer, user: str | None) -> Layer:
+    """Parse a layer and check it against the project: one `user` may see (None: the
+    file's holder, see `qualcode.access`), a known coder, some codings.
 
     An empty layer is refused rather than exported as a table of zeros.
     """
     layer = parse_layer(text)
+    check_layer(con, user, layer.name)
     require_content(con)
     if layer.kind == "coder":
         known = con.execute(

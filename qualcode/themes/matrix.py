@@ -13,8 +13,9 @@ lets nothing an analyst wrote be lost by a later edit, as with coding events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import duckdb
 
@@ -34,17 +35,39 @@ ROW_KINDS = ("participant", "session", "location")
 COLUMN_KINDS = ("code", "theme")
 NO_LOCATION = "(no location)"
 
+# a coded segment's columns (segments s, documents d, cases c), as `Excerpt.from_row` reads them
+SEGMENT_COLUMNS = "s.id, s.text, s.speaker, d.title, s.ordinal, c.location, c.session, c.date"
+
 
 @dataclass
 class Excerpt:
-    """A coded segment in a matrix cell."""
+    """A coded segment with its attribution: in a matrix cell, or as a quote (`Quote`)."""
 
     segment_id: int
     text: str
     attribution: str
+    speaker: str | None
     document: str
     ordinal: int
-    speaker: str | None
+    location: str | None
+    session: str | None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any], template: str, **more: Any) -> Self:
+        """From a row of SEGMENT_COLUMNS, attributed with `template`; `more`: a subclass's
+        own fields."""
+        segment_id, text, speaker, title, ordinal, location, session, date = row
+        attribution = attribute(
+            template,
+            speaker=speaker,
+            location=location,
+            session=session,
+            date=date,
+            document=title,
+        )
+        return cls(
+            segment_id, text, attribution, speaker, title, ordinal, location, session, **more
+        )
 
 
 @dataclass
@@ -128,7 +151,7 @@ hits AS (
     SELECT DISTINCT t.target, k.segment_id
     FROM {{applied}} k JOIN targets t ON t.code_id = k.code_id WHERE {{layer}}
 )
-SELECT h.target, c.location, c.session, c.date, s.id, s.text, s.speaker, d.title, s.ordinal
+SELECT h.target, {SEGMENT_COLUMNS}
 FROM hits h
 JOIN segments s ON s.id = h.segment_id
 JOIN current_documents d ON d.id = s.document_id
@@ -157,7 +180,7 @@ def framework_matrix(
     _check_kinds(rows, columns)
     check_template(template)
     with project.connect(read_only=True) as con:
-        chosen = resolve_layer(con, layer)
+        chosen = resolve_layer(con, layer, project.user)
         targets = _columns(con, columns)
         row_keys = matrix_rows(con, rows)
         condition, params = chosen.predicate("k.coder")
@@ -168,26 +191,10 @@ def framework_matrix(
         ).fetchall()
         summaries = _summaries(con, rows, columns)
     cells: dict[tuple[str, str], Cell] = {}
-    for target, location, session, date, segment_id, text, speaker, title, ordinal in found:
-        key = (row_key(rows, location, session, speaker), target)
-        cell = cells.setdefault(key, Cell(*key))
-        cell.excerpts.append(
-            Excerpt(
-                segment_id,
-                text,
-                attribute(
-                    template,
-                    speaker=speaker,
-                    location=location,
-                    session=session,
-                    date=date,
-                    document=title,
-                ),
-                title,
-                ordinal,
-                speaker,
-            )
-        )
+    for target, *segment in found:
+        excerpt = Excerpt.from_row(segment, template)
+        key = (row_key(rows, excerpt.location, excerpt.session, excerpt.speaker), target)
+        cells.setdefault(key, Cell(*key)).excerpts.append(excerpt)
     for row, column, text, version, author in summaries:
         cell = cells.setdefault((row, column), Cell(row, column))
         cell.summary, cell.summary_version, cell.summary_author = text, version, author

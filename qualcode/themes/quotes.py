@@ -15,12 +15,14 @@ from typing import Literal
 
 import duckdb
 
+from qualcode.access import recorded_as
 from qualcode.agreement.layers import CONSENSUS_CODER
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute, check_template
+from qualcode.themes.attribution import DEFAULT_TEMPLATE, check_template
 from qualcode.themes.layers import Layer, resolve_layer
+from qualcode.themes.matrix import SEGMENT_COLUMNS, Excerpt
 from qualcode.themes.people import facilitator_sql
 from qualcode.themes.state import applied_sql
 from qualcode.themes.targets import TARGETS_SQL, Target, read_targets, target_params
@@ -31,22 +33,12 @@ TargetType = Literal["theme", "code"]
 
 
 @dataclass
-class Quote:
+class Quote(Excerpt):
     """A quote with its attribution and where it comes from."""
 
-    segment_id: int
-    text: str
-    attribution: str
-    speaker: str | None
-    document: str
-    ordinal: int
-    location: str | None
-    session: str | None
     coders: int  # coders who applied a code of the theme or code to this segment
     pinned: bool
 
-
-_SEGMENT_COLUMNS = "s.id, s.text, s.speaker, d.title, s.ordinal, c.location, c.session, c.date"
 
 _AGREEMENT = f"""
 agreement AS (
@@ -56,19 +48,26 @@ agreement AS (
     GROUP BY ALL
 )"""
 
+
+def _quote_rows(source: str, documents: str) -> str:
+    """SQL: the rows `_quote` reads, of the segments in `source` h (kind, target,
+    segment_id) whose document is in `documents`, with their coder agreement."""
+    return f"""
+SELECT h.kind, h.target, {SEGMENT_COLUMNS}, coalesce(a.coders, 0) AS n_coders
+FROM {source} h
+JOIN segments s ON s.id = h.segment_id
+JOIN {documents} d ON d.id = s.document_id
+LEFT JOIN cases c ON c.id = d.case_id
+LEFT JOIN agreement a
+    ON a.kind = h.kind AND a.target = h.target AND a.segment_id = h.segment_id"""
+
+
 _DEFAULT_SQL = f"""
 WITH targets AS ({TARGETS_SQL}),
 hits AS (
     SELECT DISTINCT t.kind, t.target, k.segment_id
     FROM {{applied}} k JOIN targets t ON t.code_id = k.code_id WHERE {{layer}}
-),{_AGREEMENT}
-SELECT h.kind, h.target, {_SEGMENT_COLUMNS}, coalesce(a.coders, 0) AS n_coders
-FROM hits h
-JOIN segments s ON s.id = h.segment_id
-JOIN current_documents d ON d.id = s.document_id
-LEFT JOIN cases c ON c.id = d.case_id
-LEFT JOIN agreement a
-    ON a.kind = h.kind AND a.target = h.target AND a.segment_id = h.segment_id
+),{_AGREEMENT}{_quote_rows("hits", "current_documents")}
 WHERE NOT {facilitator_sql()}
 QUALIFY row_number() OVER (
     PARTITION BY h.kind, h.target
@@ -79,39 +78,17 @@ QUALIFY row_number() OVER (
 """
 
 _PINNED_SQL = f"""
-WITH targets AS ({TARGETS_SQL}),{_AGREEMENT}
-SELECT p.target_type, p.target_id, {_SEGMENT_COLUMNS}, coalesce(a.coders, 0) AS n_coders
-FROM pinned_quotes p
-JOIN segments s ON s.id = p.segment_id
-JOIN documents d ON d.id = s.document_id
-LEFT JOIN cases c ON c.id = d.case_id
-LEFT JOIN agreement a
-    ON a.kind = p.target_type AND a.target = p.target_id AND a.segment_id = p.segment_id
-ORDER BY p.target_type, p.target_id, p.position
+WITH targets AS ({TARGETS_SQL}),{_AGREEMENT},
+pinned AS (
+    SELECT target_type AS kind, target_id AS target, segment_id, position FROM pinned_quotes
+){_quote_rows("pinned", "documents")}
+ORDER BY h.kind, h.target, h.position
 """
 
 
 def _quote(row: tuple, template: str, pinned: bool) -> Quote:
-    segment_id, text, speaker, title, ordinal, location, session, date, coders = row
-    return Quote(
-        segment_id=segment_id,
-        text=text,
-        attribution=attribute(
-            template,
-            speaker=speaker,
-            location=location,
-            session=session,
-            date=date,
-            document=title,
-        ),
-        speaker=speaker,
-        document=title,
-        ordinal=ordinal,
-        location=location,
-        session=session,
-        coders=coders,
-        pinned=pinned,
-    )
+    *segment, coders = row
+    return Quote.from_row(segment, template, coders=coders, pinned=pinned)
 
 
 def quotes_with(
@@ -158,7 +135,7 @@ def illustrative_quotes(
 ) -> list[Quote]:
     """The quotes a theme or code shows in the theme table."""
     with project.connect(read_only=True) as con:
-        chosen = resolve_layer(con, layer)
+        chosen = resolve_layer(con, layer, project.user)
         target = _target(con, target_type, target_id)
         return quotes_with(con, chosen, [target], n, template)[(target.kind, target.id)]
 
@@ -179,6 +156,7 @@ def pin_quote(
 
     The segment must be coded (by some coder) with one of the target's codes.
     """
+    actor = recorded_as(project, actor)
     if not actor or not actor.strip():
         raise QualcodeError("pinning a quote needs who did it")
     with project.transaction() as con:
@@ -227,6 +205,7 @@ def unpin_quote(
     project: Project, target_type: TargetType, target_id: str | int, segment_id: int, actor: str
 ) -> None:
     """Unpin a quote; the ones after it move up."""
+    actor = recorded_as(project, actor)
     if not actor or not actor.strip():
         raise QualcodeError("unpinning a quote needs who did it")
     with project.transaction() as con:

@@ -241,10 +241,14 @@ def track_with(
 
 
 def tracking_with(
-    con: duckdb.DuckDBPyConnection, layer: str | Layer, themes: bool = True, codes: bool = True
+    con: duckdb.DuckDBPyConnection,
+    layer: str | Layer,
+    user: str | None,
+    themes: bool = True,
+    codes: bool = True,
 ) -> Tracking:
-    """`track` on an open connection."""
-    chosen = resolve_layer(con, layer)
+    """`track` on an open connection, for `user` (None: the file's holder)."""
+    chosen = resolve_layer(con, layer, user)
     targets = read_targets(con, themes=themes, codes=codes)
     rows = track_with(con, chosen, targets)
     participants, documents, cases = project_cases(con)
@@ -268,7 +272,7 @@ def track(
     with project.connect(read_only=True) as con:
         upto, top = positions(con)
         if not refresh or top == upto:
-            return tracking_with(con, layer, themes, codes)
+            return tracking_with(con, layer, project.user, themes, codes)
     with project.transaction() as con:  # fold, then read in the same short transaction
         fold_events(con)
-        return tracking_with(con, layer, themes, codes)
+        return tracking_with(con, layer, project.user, themes, codes)

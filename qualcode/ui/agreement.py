@@ -9,11 +9,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from qualcode.agreement.adjudication import Disagreement, settle
-from qualcode.agreement.report import BY_CHOICES
+from qualcode.agreement.adjudication import Disagreement, disagreements, settle
+from qualcode.agreement.report import BY_CHOICES, agreement_report
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.supervised import supervised_agreement, supervised_disagreements
 from qualcode.ui import cache
 from qualcode.ui.common import choice, reporting, run_page
 from qualcode.ui.identity import Identity, coders
@@ -135,7 +134,7 @@ def body(project: Project, identity: Identity) -> None:
         with_ci = st.checkbox("Bootstrap 95% intervals", value=True, key="agr_ci")
     selection = {"coders": chosen or None, "sample": sample}
     try:  # the library refuses anyone but a supervisor or admin
-        report = supervised_agreement(project, identity.name, by=by, ci=with_ci, **selection)
+        report = agreement_report(project, by=by, ci=with_ci, **selection)
     except QualcodeError as exc:
         if not identity.supervises:
             raise
@@ -152,7 +151,7 @@ def body(project: Project, identity: Identity) -> None:
         for key, text in report["definitions"].items():
             st.html(f"<p><b>{esc(key)}</b>: {esc(text)}</p>")
     st.subheader("Disagreements")
-    found = supervised_disagreements(project, identity.name, **selection)
+    found = disagreements(project, **selection)
     if not found:
         st.info("No disagreements among these coders.")
         return

@@ -148,8 +148,7 @@ def _new_code(project: Project, identity: Identity, codebook: Codebook) -> None:
                 _done(f"Added {code_id.strip()}: codebook version {result.version}.")
 
 
-def _files(project: Project, identity: Identity, codebook: Codebook | None) -> None:
-    st.subheader("Import and export")
+def _upload(project: Project, identity: Identity) -> None:
     upload = st.file_uploader(
         "Load a codebook (YAML or REFI .qdc): stored as a new version if it differs",
         type=["yaml", "yml", "qdc"],
@@ -165,6 +164,12 @@ def _files(project: Project, identity: Identity, codebook: Codebook | None) -> N
                 if result.created
                 else f"{upload.name} matches the current codebook: nothing stored."
             )
+
+
+def _files(project: Project, identity: Identity, codebook: Codebook | None) -> None:
+    st.subheader("Import and export" if identity.supervises else "Download")
+    if identity.supervises:
+        _upload(project, identity)
     if codebook is None:
         return
     left, right = st.columns(2)
@@ -189,8 +194,11 @@ def body(project: Project, identity: Identity) -> None:
         st.success(md(message))
     codebook = current_codebook(project)
     if codebook is None:
-        st.info("No codebook yet: load one below (the CSF-POF codebook ships as YAML).")
-        _files(project, identity, None)
+        if identity.supervises:
+            st.info("No codebook yet: load one below (the CSF-POF codebook ships as YAML).")
+            _files(project, identity, None)
+        else:
+            st.info("No codebook yet: a supervisor or admin loads it.")
         return
     active = len(codebook.codable())
     st.caption(md(f"{codebook.name}, version {codebook.version}: {active} codable codes."))
@@ -203,7 +211,12 @@ def body(project: Project, identity: Identity) -> None:
         chosen = st.selectbox("Code", list(labels), format_func=labels.get, key="codebook_code")
         code = codebook.by_id()[chosen]
         _details(code)
-        if not code.retired:
+        if not identity.supervises:
+            st.caption(
+                "Supervisors and admins change the codebook; propose a change to them "
+                "in a memo on the code."
+            )
+        elif not code.retired:
             with st.expander("Edit"):
                 _edit_form(project, identity, code)
             if code.codable:
@@ -211,8 +224,9 @@ def body(project: Project, identity: Identity) -> None:
                     _example_from_segment(project, identity, code)
             with st.expander("Retire"):
                 _retire(project, identity, code)
-        with st.expander("New code"):
-            _new_code(project, identity, codebook)
+        if identity.supervises:
+            with st.expander("New code"):
+                _new_code(project, identity, codebook)
     st.divider()
     _files(project, identity, codebook)
 

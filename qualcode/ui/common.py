@@ -28,6 +28,8 @@ PAGES = {
     "progress": "qualcode/ui/progress.py",
     "agreement": "qualcode/ui/agreement.py",
     "export": "qualcode/ui/export.py",
+    "audit": "qualcode/ui/audit.py",
+    "accounts": "qualcode/ui/accounts.py",
 }
 """Page files, relative to app.py (what st.Page and st.switch_page take)."""
 
@@ -67,12 +69,17 @@ def reporting() -> Iterator[None]:
 
 
 def run_page(body: Callable[[Project, Identity], None], needs_coder: bool = True) -> None:
-    """Open the project, require a signed-in coder, and run a page body; a
-    QualcodeError anywhere in it ends the page with its one-line message."""
+    """Open the project, require a signed-in coder, and run a page body with the
+    project bound to them (`Project.as_user`: the library then refuses what their
+    role may not see or change); a QualcodeError anywhere in it ends the page with
+    its one-line message."""
     try:
         proj = project()
-        identity = require_identity(proj, PAGES["signin"]) if needs_coder else None
-        body(proj, identity)  # type: ignore[arg-type]
+        if needs_coder:
+            identity = require_identity(proj, PAGES["signin"])
+            body(proj.as_user(identity.name), identity)
+        else:
+            body(proj, None)  # type: ignore[arg-type]
     except (QualcodeError, duckdb.Error) as exc:
         st.error(md(one_line(exc)), icon=":material/error:")
 

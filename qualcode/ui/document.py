@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from qualcode.access import visible_layers
 from qualcode.retrieve import document_view, list_documents
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import layer_label, visible_layers
+from qualcode.ui.layers import layer_label
 from qualcode.ui.markup import Line, Span, chips, code_color, document_html, text_html
 
 
@@ -28,7 +29,7 @@ def body(project: Project, identity: Identity) -> None:
 
     left, right = st.columns([3, 2])
     doc_id = left.selectbox("Document", list(by_id), format_func=describe, key="doc_id")
-    layers = visible_layers(identity, [c.name for c in coders(project)])
+    layers = visible_layers(project, [c.name for c in coders(project)])
     layer = right.selectbox(
         "Codings shown", layers, format_func=lambda v: layer_label(v, identity), key="doc_layer"
     )

@@ -1,14 +1,18 @@
-"""Export: tables for papers (themes, framework matrix, codings, codebook) as files."""
+"""Export: tables for papers (themes, framework matrix, codings, codebook) as files, and
+(for supervisors) the whole project as a REFI-QDA exchange file."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from qualcode.access import visible_layers
 from qualcode.exports import FORMATS, KINDS, export_bytes
+from qualcode.refi.project_export import qdpx_bytes
 from qualcode.store import Project
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import layer_label, visible_layers
+from qualcode.ui.layers import layer_label
+from qualcode.ui.markup import md
 
 KIND_NAMES = {
     "themes": "Theme table (counts, participants, quotes)",
@@ -24,6 +28,8 @@ MIME = {
     "tex": "application/x-tex",
 }
 S_READY = "export_ready"
+S_QDPX = "export_qdpx_ready"
+QDPX_MIME = "application/zip"
 
 
 def body(project: Project, identity: Identity) -> None:
@@ -32,7 +38,7 @@ def body(project: Project, identity: Identity) -> None:
     fmt = st.selectbox("Format", FORMATS, key="export_format")
     layer = None
     if kind != "codebook":
-        layers = visible_layers(identity, [c.name for c in coders(project)])
+        layers = visible_layers(project, [c.name for c in coders(project)])
         layer = st.selectbox(
             "Codings from", layers, format_func=lambda v: layer_label(v, identity),
             key="export_layer",
@@ -51,6 +57,34 @@ def body(project: Project, identity: Identity) -> None:
             file_name=f"{kind}.{fmt}",
             mime=MIME.get(fmt),
             key="export_download",
+            on_click="ignore",
+        )
+    if identity.supervises:
+        _qdpx(project, identity)
+
+
+def _qdpx(project: Project, identity: Identity) -> None:
+    """The whole project as a .qdpx for NVivo, ATLAS.ti or MAXQDA: every coder's codings,
+    so supervisors and admins only (the library checks too)."""
+    st.subheader("Exchange project (REFI-QDA .qdpx)")
+    st.caption(
+        "Documents, the codebook, every coder's codings, memos and cases, for NVivo, "
+        "ATLAS.ti or MAXQDA."
+    )
+    if st.button("Prepare the .qdpx", key="export_qdpx_prepare"):
+        with reporting():
+            data, report = qdpx_bytes(project, actor=identity.name)
+            st.session_state[S_QDPX] = (data, report.documents, report.codings)
+    ready = st.session_state.get(S_QDPX)
+    if ready:
+        data, documents, codings = ready
+        name = f"{project.path.stem}.qdpx"
+        st.download_button(
+            md(f"Download {name} ({documents} documents, {codings} codings)"),
+            data=data,
+            file_name=name,
+            mime=QDPX_MIME,
+            key="export_qdpx_download",
             on_click="ignore",
         )
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from qualcode import accounts
-from qualcode.agreement.adjudication import SUPERVISOR_ROLES
-from qualcode.coders import RESERVED, add_coder
+from qualcode.access import RESERVED, SUPERVISOR_ROLES
+from qualcode.coders import add_coder
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.ui import cache

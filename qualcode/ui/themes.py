@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from qualcode.access import visible_layers
 from qualcode.errors import QualcodeError
 from qualcode.explore import ANY, code_cooccurrence, coded_segments
 from qualcode.store import Project
@@ -15,7 +16,7 @@ from qualcode.themes import Tracking, create_framework_themes, list_themes, trac
 from qualcode.themes.targets import Target
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import layer_label, visible_layers
+from qualcode.ui.layers import layer_label
 from qualcode.ui.markup import esc, md
 
 MEASURES = {
@@ -170,7 +171,7 @@ def _cooccurrence(project: Project, layer: str) -> None:
 
 def body(project: Project, identity: Identity) -> None:
     st.title("Themes")
-    layers = visible_layers(identity, [c.name for c in coders(project)])
+    layers = visible_layers(project, [c.name for c in coders(project)])
     left, right = st.columns(2)
     layer = left.selectbox(
         "Codings counted", layers, format_func=lambda v: layer_label(v, identity),
