@@ -205,9 +205,13 @@ def test_unreadable_csv(tmp_path: Path, content: bytes, pattern: str) -> None:
     assert re.search(pattern, problem(write(tmp_path, content)))
 
 
-def test_unreadable_paths(tmp_path: Path) -> None:
-    assert problem(tmp_path / "absent.csv").startswith("unreadable CSV: No such file")
-    assert problem(tmp_path).startswith("unreadable CSV: Is a directory")
+def test_unreadable_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problem(tmp_path / "absent.csv") == "file not found"
+    assert problem(tmp_path) == "not a file"
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"unit,coder,value\n" + b"1,A,1\n" * 10)
+    monkeypatch.setenv("QUALCODE_MAX_FILE_MB", "0.00005")  # 52 bytes
+    assert problem(big).startswith("file too large (77 bytes; limit 52 bytes")
 
 
 def test_non_numeric_value_at_a_numeric_level(tmp_path: Path) -> None:

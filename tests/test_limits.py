@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from qualcode.agreement.table import table_report
 from qualcode.cli import app
 from qualcode.codebook.versions import load_codebook
 from qualcode.codebook.yaml_io import load_yaml_codebook
@@ -39,8 +40,10 @@ from qualcode.refi.project_export import export_qdpx
 from qualcode.refi.project_import import import_qdpx
 from qualcode.status import project_status
 from qualcode.store import Project
+from qualcode.suggest.gold import read_gold
 from qualcode.uploads import Upload, ingest_uploads
 
+from .suggest_helpers import write_codebook
 from .test_readers import make_docx
 
 TRANSCRIPT = "Facilitator: What does peace mean to you?\nYP1: Feeling safe at home.\n"
@@ -349,6 +352,21 @@ def test_read_limited(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a file$"):
         read_limited(tmp_path)
     assert len(read_document(write(tmp_path / "a.txt", TRANSCRIPT)).turns) == 2
+
+
+def test_gold_and_rating_tables_are_limited_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gold = write(tmp_path / "gold.csv", "text,codes\n" + "I have my own room now.,housing\n" * 4)
+    ratings = write(tmp_path / "ratings.csv", "unit,coder,value\n" + "1,A,1\n" * 20)
+    codebook = load_yaml_codebook(write_codebook(tmp_path))
+    monkeypatch.setenv(ENV_VAR, repr(64 / MB))
+    with pytest.raises(InputError) as caught:
+        read_gold(gold, codebook)
+    assert_too_large(caught.value, gold, gold.stat().st_size, 64)
+    with pytest.raises(InputError) as caught:
+        table_report(ratings)
+    assert_too_large(caught.value, ratings, ratings.stat().st_size, 64)
 
 
 # --- the command line ---------------------------------------------------------

@@ -28,6 +28,7 @@ from qualcode.agreement.stats import (
     percent_agreement,
 )
 from qualcode.errors import InputError
+from qualcode.limits import read_limited
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("unit", "coder", "value")
 MISSING_VALUES: frozenset[str] = frozenset({"", "na", "n/a", "nan"})
@@ -66,14 +67,11 @@ def _same(first: str, second: str) -> bool:
 
 
 def _read_text(path: Path) -> str:
-    """The file's text, with any UTF-8 byte-order mark removed."""
+    """The file's text (within the size limit), with any UTF-8 byte-order mark removed."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return handle.read()
+        return read_limited(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(path, f"unreadable CSV: not UTF-8 text ({exc.reason})") from exc
-    except OSError as exc:
-        raise InputError(path, f"unreadable CSV: {exc.strerror or exc}") from exc
 
 
 def _read_ratings(

@@ -14,6 +14,7 @@ from pathlib import Path
 from qualcode.codebook.model import Codebook
 from qualcode.errors import InputError
 from qualcode.ingest.decode import decode_bytes
+from qualcode.limits import read_limited
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,7 @@ class GoldRow:
 def read_gold(path: str | Path, codebook: Codebook) -> list[GoldRow]:
     """The rows of a gold CSV; codes must be ids of the codebook (groups included)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read file ({exc.strerror or exc})") from None
-    reader = csv.DictReader(io.StringIO(decode_bytes(data, path)))
+    reader = csv.DictReader(io.StringIO(decode_bytes(read_limited(path), path)))
     columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
     missing = [c for c in ("text", "codes") if c not in columns]
     if missing:
