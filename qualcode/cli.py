@@ -36,6 +36,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 
 class State:
     db: Path = Path(os.environ.get("QUALCODE_DB", "qualcode.duckdb"))
+    user: str | None = None
 
 
 @app.callback()
@@ -44,9 +45,20 @@ def main(
         Path,
         typer.Option("--db", envvar="QUALCODE_DB", help="The project file.", show_default=True),
     ] = Path("qualcode.duckdb"),
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            envvar="QUALCODE_USER",
+            help="Act as this person, with their role's access (their password is asked "
+            "when the project has accounts, or read from QUALCODE_PASSWORD); without it, "
+            "commands act for whoever holds the project file.",
+        ),
+    ] = None,
 ) -> None:
     """qualcode: code workshop transcripts against a framework codebook, on this machine."""
     State.db = db
+    State.user = user
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -68,9 +80,20 @@ def _emit(payload: dict[str, Any]) -> None:
 
 
 def _project():
+    """The project, bound to `--user` when given (signed in when it has accounts)."""
     from qualcode.store import Project
 
-    return Project.open(State.db)
+    project = Project.open(State.db)
+    if State.user is None:
+        return project
+    from qualcode import accounts
+
+    if accounts.accounts_exist(project):
+        password = os.environ.get("QUALCODE_PASSWORD")
+        if password is None:
+            password = typer.prompt(f"password for {State.user}", hide_input=True, err=True)
+        accounts.sign_in(project, State.user, password)
+    return project.as_user(State.user)
 
 
 @contextmanager

@@ -4,9 +4,11 @@ holder (an unbound project, the CLI) sees everything. Every check is in the libr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from qualcode import accounts
 from qualcode.access import visible_layers
@@ -14,6 +16,7 @@ from qualcode.agreement.adjudication import disagreements, settle
 from qualcode.agreement.report import agreement_report
 from qualcode.agreement.sampling import create_sample
 from qualcode.audit import audit_trail
+from qualcode.cli import app as cli_app
 from qualcode.codebook.versions import load_codebook
 from qualcode.codebook_edit import edit_code
 from qualcode.coders import add_coder
@@ -247,3 +250,29 @@ def test_a_bound_project_records_its_person_as_the_actor(
 ) -> None:
     create_theme(project.as_user("ana"), "Belonging", "app", codes=["friends"])
     assert rows(project, "SELECT actor FROM action_log WHERE action = 'theme.create'") == [("ana",)]
+
+
+def test_the_cli_acts_for_a_signed_in_user(
+    project: Project, team: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts.add_account(project, "root", "a long passphrase", "admin")
+    accounts.add_account(project, "ana", "ana's passphrase", "coder", by="root")
+    runner = CliRunner()
+    base = ["--db", str(project.path), "--user", "ana"]
+    monkeypatch.setenv("QUALCODE_PASSWORD", "not ana's")
+    refused = runner.invoke(cli_app, [*base, "audit", "--json"])
+    assert refused.exit_code == 1 and refused.stderr == "error: wrong name or password\n"
+    monkeypatch.setenv("QUALCODE_PASSWORD", "ana's passphrase")
+    out = tmp_path / "all.csv"
+    result = runner.invoke(cli_app, [*base, "export", "codings", "-o", str(out), "--layer", "all"])
+    assert result.exit_code == 1 and "sees only their own layer (coder:ana)" in result.stderr
+    assert not out.exists()
+    trail = runner.invoke(cli_app, [*base, "audit", "--json"])
+    assert trail.exit_code == 0, trail.stderr
+    assert {e["actor"] for e in json.loads(trail.stdout)["entries"]} == {"ana"}
+    mine = runner.invoke(
+        cli_app, [*base, "export", "codings", "-o", str(out), "--layer", "coder:ana"]
+    )
+    assert mine.exit_code == 0, mine.stderr
+    logged = rows(project, "SELECT actor FROM action_log WHERE action = 'export.codings'")
+    assert logged == [("ana",)]
