@@ -24,7 +24,7 @@ from typing import Any
 from qualcode.errors import QualcodeError
 from qualcode.fileio import write_atomic
 from qualcode.privacy.pseudonyms import KINDS, MappingEntry, PseudonymMap, parse_pseudonym
-from qualcode.privacy.review import PseudonymisedDocument
+from qualcode.privacy.review import PseudonymisedDocument, absorb
 
 LOG_FORMAT = "qualcode-pseudonym-log"
 LOG_VERSION = 1
@@ -147,12 +147,7 @@ class ReplacementLog:
                 f"{self.path}: the pseudonym log was changed by another qualcode "
                 "process while this document was prepared; import it again"
             )
-        for key, entry in document.new_entries.items():
-            mapping.entries[key] = entry
-            mapping.kept.pop(key, None)
-        for kind, number in document.counters.items():
-            mapping.reserve(kind, number)
-        mapping.kept.update(document.kept_terms)
+        absorb(mapping, document)
 
     def save(self) -> None:
         """Write the whole log atomically with permissions 0600."""

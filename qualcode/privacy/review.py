@@ -556,16 +556,21 @@ def plan_pseudonymisation(
     return PseudonymisationPlan(parsed, mapping, detector)
 
 
+def absorb(mapping: PseudonymMap, document: PseudonymisedDocument) -> None:
+    """Add a document's new pseudonyms, counters and kept strings to `mapping`."""
+    for key, entry in document.new_entries.items():
+        mapping.entries[key] = entry
+        mapping.kept.pop(key, None)
+    for kind, number in document.counters.items():
+        mapping.reserve(kind, number)
+    mapping.kept.update(document.kept_terms)
+
+
 def mapping_with(mapping: PseudonymMap, document: PseudonymisedDocument) -> PseudonymMap:
     """A copy of `mapping` as it will be once `document` is logged: what the next
     document of a batch is planned against, so a batch is numbered as it will be stored."""
     merged = mapping.copy()
-    for key, entry in document.new_entries.items():
-        merged.entries[key] = entry
-        merged.kept.pop(key, None)
-    for kind, number in document.counters.items():
-        merged.reserve(kind, number)
-    merged.kept.update(document.kept_terms)
+    absorb(merged, document)
     return merged
 
 
