@@ -8,13 +8,6 @@ A screenshot of the Code page goes to test-artifacts/code-page.png.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,46 +16,13 @@ from qualcode.demo import build_demo
 from qualcode.store import Project
 from qualcode.suggest import configure_model, suggest
 
+from .app_server import BROWSER_ARGS, CHROMIUM, leaves_app, needs_chromium, running_app
 from .conftest import rows
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
-QUALCODE = Path(sys.executable).with_name("qualcode")
 ARTIFACTS = REPO / "test-artifacts"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the app exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"no answer from {url} in {timeout} s:\n{log.read_text()[-3000:]}")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -78,26 +38,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
 @pytest.fixture
 def server(demo: Project, tmp_path: Path):
     """`qualcode app` on a free loopback port; always terminated."""
-    port = _free_port()
-    log = tmp_path / "app.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(QUALCODE), "--db", str(demo.path), "app", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-            start_new_session=True,
-        )
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    with running_app(demo.path, tmp_path) as url:
+        yield url
 
 
 def _accept_button_codes(page) -> list[str]:
@@ -121,13 +63,7 @@ def test_accepting_in_the_browser_is_stored(demo: Project, server: str) -> None:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2200})
             page.on(
-                "request",
-                lambda r: (
-                    None
-                    if r.url.startswith((server, "data:", "blob:", "about:"))
-                    or r.url.startswith(server.replace("http", "ws"))
-                    else foreign.append(r.url)
-                ),
+                "request", lambda r: foreign.append(r.url) if leaves_app(r.url, server) else None
             )
             page.goto(server)
             page.get_by_label("Name").fill("e2e")
