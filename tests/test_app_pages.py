@@ -172,6 +172,23 @@ def test_accept_writes_a_coding_event_at_once(
     assert any(b.key and b.key.startswith("remove__") for b in at.button)
 
 
+def test_suggestions_below_the_threshold_say_so(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    at = open_page(monkeypatch, demo, "code", coder="weak")
+    segment = at.session_state["code_current"]
+    scores = rows(
+        demo,
+        "SELECT code_id, score FROM suggestions WHERE segment_id = ? "
+        "AND run_id = (SELECT max(id) FROM suggestion_runs)",
+        [segment],
+    )
+    shown = "\n".join(h.proto.body for h in at.get("html"))
+    for code, score in scores:
+        line = next(line for line in shown.splitlines() if f"({code}) score {score:.2f}" in line)
+        assert ("below the threshold" in line) == (score < 0.5), (code, score)
+
+
 def test_reject_then_done_rejects_the_rest_and_moves_on(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:

@@ -26,6 +26,7 @@ from qualcode.review import (
     segment_card,
 )
 from qualcode.store import Project
+from qualcode.suggest.calibration import THRESHOLD
 from qualcode.suggest.queue import review_queue
 from qualcode.ui import cache
 from qualcode.ui.common import choice, one_line, run_page
@@ -232,7 +233,8 @@ def _suggestions(
             with left:
                 st.html(
                     f"<div><b>{position}. {esc(s.label)}</b> "
-                    f"<span class='qc-meta'>({esc(s.code_id)}) score {s.score:.2f}</span><br>"
+                    f"<span class='qc-meta'>({esc(s.code_id)}) score {s.score:.2f}"
+                    f"{' · below the threshold' if s.score < THRESHOLD else ''}</span><br>"
                     f"<span class='qc-meta'>{_evidence(s.evidence_kind, s.evidence)}</span></div>"
                 )
             accept = Decision(
