@@ -465,6 +465,20 @@ def test_codebook_upload_loads_a_new_version(
     }  # fmt: skip
 
 
+def test_a_coder_reads_the_codebook_but_cannot_change_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    project = Project.init(tmp_path / "read.duckdb")
+    load_codebook(project, csf_pof_codebook())
+    at = open_page(monkeypatch, project, "codebook", coder="cody", role="coder")
+    assert "Supervisors and admins change the codebook" in page_text(at)
+    assert not at.get("file_uploader") and not at.get("form")
+    assert not [b for b in at.button if b.key and b.key.startswith("retire_")]
+    assert {b.key for b in at.get("download_button")} == {
+        "codebook_download_yaml", "codebook_download_qdc",
+    }  # fmt: skip
+
+
 def test_themes_page_framework_themes_and_cell_segments(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
