@@ -89,3 +89,17 @@ def test_every_command_is_in_the_readme() -> None:
 def test_the_readme_lists_the_apps_pages() -> None:
     listed = {cell.lower().replace(" ", "") for cell in _table("| page | what it is for |")}
     assert listed == set(PAGES)
+
+
+def test_architecture_names_every_module() -> None:
+    text = (REPO_ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    package = REPO_ROOT / "qualcode"
+    missing = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "__init__.py"
+        and f"`{path.name}`" not in text
+        and f"`{path.relative_to(package).as_posix()}`" not in text
+        and f"`{path.stem}`" not in text
+    ]
+    assert not missing, f"modules ARCHITECTURE.md does not name: {missing}"
