@@ -104,10 +104,13 @@ def test_supervisors_and_the_file_holder_see_every_layer(project: Project, team:
 
 def test_agreement_and_adjudication_need_a_supervisor(project: Project, team: list[int]) -> None:
     ana = project.as_user("ana")
-    with pytest.raises(QualcodeError, match="only a supervisor or admin can see bo's decisions"):
+    compare = "'ana' is a coder: only a supervisor or admin can compare coders' decisions"
+    with pytest.raises(QualcodeError, match=compare):
         agreement_report(ana, ci=False)
-    with pytest.raises(QualcodeError, match="only a supervisor or admin can see bo's decisions"):
+    with pytest.raises(QualcodeError, match=compare):
         disagreements(ana)
+    with pytest.raises(QualcodeError, match="only a supervisor or admin can see bo's decisions"):
+        agreement_report(ana, coders=["ana", "bo"], ci=False)
     with pytest.raises(QualcodeError, match="'ana' is a coder: only a supervisor or admin"):
         settle(ana, team[0], "housing", "ana", adopt="ana")
     with pytest.raises(QualcodeError, match="signed in as 'ana': cannot act as 'sue'"):

@@ -206,7 +206,7 @@ def test_agreement_reads_need_a_supervisor(project: Project, tmp_path: Path) -> 
     add_coder(project, "ana")
     add_coder(project, "bo")
     add_coder(project, "sue", "supervisor")
-    with pytest.raises(QualcodeError, match="'ana' is a coder: only a supervisor or admin can see"):
+    with pytest.raises(QualcodeError, match="'ana' is a coder: only a supervisor or admin can"):
         agreement_report(project.as_user("ana"), ci=False)
     with pytest.raises(QualcodeError, match="'nobody' is not registered"):
         disagreements(project.as_user("nobody"))

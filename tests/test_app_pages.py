@@ -300,7 +300,8 @@ def test_agreement_refuses_a_coder_and_serves_a_supervisor(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
     refused = open_page(monkeypatch, demo, "agreement", coder="nosy", role="coder")
-    assert "is a coder: only a supervisor or admin can see" in plain(refused.error[0].value)
+    refusal = "is a coder: only a supervisor or admin can compare coders' decisions"
+    assert refusal in plain(refused.error[0].value)
     assert not refused.metric and not refused.dataframe
     allowed = open_page(monkeypatch, demo, "agreement", coder="supervisor", role="supervisor")
     labels = [m.label for m in allowed.metric]

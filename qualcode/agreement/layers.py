@@ -19,7 +19,13 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from qualcode.access import CONSENSUS_CODER, MODEL_CODER, check_read_coder
+from qualcode.access import (
+    CONSENSUS_CODER,
+    MODEL_CODER,
+    SUPERVISOR_ROLES,
+    check_read_coder,
+    require_roles,
+)
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 
@@ -97,6 +103,8 @@ def load_layers(
     bound to a coder reads that coder's own layer only (`qualcode.access`).
     """
     with project.connect(read_only=True) as con:
+        if not coders and project.user is not None:
+            require_roles(con, project.user, SUPERVISOR_ROLES, "compare coders' decisions")
         chosen = list(coders) if coders else human_coders(con)
         for coder in chosen:
             check_read_coder(con, project.user, coder)
