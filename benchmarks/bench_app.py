@@ -4,7 +4,8 @@ Builds a synthetic project with bulk inserts (pyarrow tables + INSERT ... SELECT
 the CSF-POF codebook, 3 locations x 8 sessions, 240 documents, 20,000 segments, a
 fake suggestion run (5 suggestions per segment, 100,000 rows in `suggestions`) and
 60,000 earlier coding events by three coders (a third of them by the coder under
-test). Then times the library calls the Code page makes for one accept:
+test). Then, on the project bound to that coder as the app binds it (so the access
+checks run), times the library calls the Code page makes for one accept:
 `record_decision` (the button's write), `segment_card` (the page's rerun on the
 same segment) and the next `review_queue` page (limit 1 as the page asks when it
 moves on, and limit 20), and prints the medians in milliseconds. Goal: an accept
@@ -26,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from qualcode.codebook.versions import current_codebook, load_codebook
+from qualcode.coders import add_coder
 from qualcode.coding import Decision, record_decision
 from qualcode.resources import csf_pof_codebook
 from qualcode.review import segment_card
@@ -163,6 +165,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         project = build(Path(tmp) / "bench.duckdb", args.segments, args.events)
+        for name in CODERS:
+            add_coder(project, name)
+        project = project.as_user(CODER)  # as the app's pages see it: access checked
         print(
             f"built in {time.perf_counter() - started:.1f} s: {args.segments:,} segments, "
             f"{args.segments * SUGGESTIONS_PER_SEGMENT:,} suggestions, {args.events:,} "
