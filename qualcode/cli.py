@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -735,6 +735,234 @@ def themes_track(layer: LayerOption = "consensus", as_json: JsonOption = False) 
             typer.echo(f"{r.kind} {r.label}: {counts}")
         elif r.scope == "cell":
             typer.echo(f"    {r.location or '(no location)'}, session {r.session}: {counts}")
+
+
+ThemeRef = Annotated[str, typer.Argument(metavar="REF", help="A theme's id or name.")]
+ParentOption = Annotated[
+    str | None,
+    typer.Option("--parent", metavar="REF", help="The parent theme (id or name): a subtheme."),
+]
+DefinitionOption = Annotated[str | None, typer.Option(help="What the theme is about.")]
+ConceptOption = Annotated[
+    str | None, typer.Option("--central-concept", help="Its central organising concept.")
+]
+StatusOption = Annotated[str | None, typer.Option(help="candidate, reviewed or final.")]
+MemoOption = Annotated[str | None, typer.Option(help="The analyst's memo.")]
+
+
+def _theme_id(project: Any, ref: str) -> int:
+    """A theme's id from its id or name (QualcodeError if none)."""
+    from qualcode.themes.catalog import get_theme
+
+    return get_theme(project, ref).id
+
+
+def _emit_theme(theme: Any, verb: str, as_json: bool) -> None:
+    if as_json:
+        _emit(theme.to_dict())
+    else:
+        codes = ", ".join(theme.codes) or "no codes"
+        typer.echo(f"theme {theme.id} {verb}: {theme.name} [{theme.status}] ({codes})")
+
+
+@themes_app.command("add")
+def themes_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The theme's name.")],
+    definition: DefinitionOption = None,
+    central_concept: ConceptOption = None,
+    status: StatusOption = None,
+    memo: MemoOption = None,
+    parent: ParentOption = None,
+    codes: Annotated[
+        list[str] | None, typer.Option("--code", help="A code of the theme; repeat for more.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a theme (status candidate unless given)."""
+    from qualcode.themes.catalog import create_theme
+
+    given = {"definition": definition, "central_concept": central_concept, "status": status}
+    fields: dict[str, Any] = {k: v for k, v in {**given, "memo": memo}.items() if v is not None}
+    with _reporting_errors():
+        project = _project()
+        if parent is not None:
+            fields["parent"] = _theme_id(project, parent)
+        theme = create_theme(project, name, "cli", codes=codes or [], **fields)
+    _emit_theme(theme, "created", as_json)
+
+
+@themes_app.command("edit")
+def themes_edit(
+    ref: ThemeRef,
+    name: Annotated[str | None, typer.Option(help="A new name.")] = None,
+    definition: DefinitionOption = None,
+    central_concept: ConceptOption = None,
+    status: StatusOption = None,
+    memo: MemoOption = None,
+    parent: ParentOption = None,
+    no_parent: Annotated[
+        bool, typer.Option("--no-parent", help="Make it a top-level theme again.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a theme's name, definition, central concept, status, memo or parent."""
+    from qualcode.themes.catalog import update_theme
+
+    if parent is not None and no_parent:
+        _fail("--parent and --no-parent exclude each other", 2)
+    given = {
+        "name": name,
+        "definition": definition,
+        "central_concept": central_concept,
+        "status": status,
+        "memo": memo,
+    }
+    changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if no_parent:
+        changes["parent"] = None
+    if not changes and parent is None:
+        _fail(
+            "nothing to change (give --name, --definition, --central-concept, --status, "
+            "--memo, --parent or --no-parent)",
+            2,
+        )
+    with _reporting_errors():
+        project = _project()
+        if parent is not None:
+            changes["parent"] = _theme_id(project, parent)
+        theme = update_theme(project, ref, "cli", **changes)
+    _emit_theme(theme, "updated", as_json)
+
+
+@themes_app.command("delete")
+def themes_delete(ref: ThemeRef, as_json: JsonOption = False) -> None:
+    """Delete a theme without subthemes, with its code links and pinned quotes."""
+    from qualcode.themes.catalog import delete_theme, get_theme
+
+    with _reporting_errors():
+        project = _project()
+        theme = get_theme(project, ref)
+        delete_theme(project, theme.id, "cli")
+    if as_json:
+        _emit({"deleted": theme.to_dict()})
+    else:
+        typer.echo(f"theme {theme.id} deleted: {theme.name}")
+
+
+@themes_app.command("codes")
+def themes_codes(
+    ref: ThemeRef,
+    add: Annotated[
+        list[str] | None, typer.Option("--add", metavar="CODE", help="Add a code; repeatable.")
+    ] = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option("--remove", metavar="CODE", help="Remove a code; repeatable."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add codes to a theme or remove them (additions first)."""
+    from qualcode.themes.catalog import add_codes, get_theme, remove_codes
+
+    if not add and not remove:
+        _fail("nothing to change (give --add CODE or --remove CODE)", 2)
+    both = sorted(set(add or []) & set(remove or []))
+    if both:
+        _fail(f"'{both[0]}' is both added and removed", 2)
+    with _reporting_errors():
+        project = _project()
+        theme = get_theme(project, ref)
+        if add:
+            theme = add_codes(project, theme.id, add, "cli")
+        if remove:
+            theme = remove_codes(project, theme.id, remove, "cli")
+    _emit_theme(theme, "codes changed", as_json)
+
+
+PinCodeOption = Annotated[
+    bool, typer.Option("--code", help="REF is a code's id: pin to the code, not a theme.")
+]
+SegmentArgument = Annotated[int, typer.Argument(metavar="SEGMENT_ID", help="The segment's id.")]
+PinRef = Annotated[
+    str, typer.Argument(metavar="REF", help="A theme's id or name (with --code, a code's id).")
+]
+
+
+def _pin_target(project: Any, ref: str, code: bool) -> tuple[Literal["theme", "code"], str]:
+    """(target type, target id) for pin_quote and unpin_quote."""
+    return ("code", ref) if code else ("theme", str(_theme_id(project, ref)))
+
+
+@themes_app.command("pin")
+def themes_pin(
+    ref: PinRef,
+    segment_id: SegmentArgument,
+    code: PinCodeOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Pin a coded segment as an illustrative quote of a theme (or code); at most three."""
+    from qualcode.themes.quotes import pin_quote
+
+    with _reporting_errors():
+        project = _project()
+        kind, target = _pin_target(project, ref, code)
+        position = pin_quote(project, kind, target, segment_id, "cli")
+    if as_json:
+        found = {"target_type": kind, "target_id": target, "segment_id": segment_id}
+        _emit({**found, "position": position})
+    else:
+        typer.echo(f"segment {segment_id} pinned to {kind} {target} (quote {position})")
+
+
+@themes_app.command("unpin")
+def themes_unpin(
+    ref: PinRef,
+    segment_id: SegmentArgument,
+    code: PinCodeOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Unpin a quote from a theme (or code); the ones after it move up."""
+    from qualcode.themes.quotes import unpin_quote
+
+    with _reporting_errors():
+        project = _project()
+        kind, target = _pin_target(project, ref, code)
+        unpin_quote(project, kind, target, segment_id, "cli")
+    if as_json:
+        _emit({"target_type": kind, "target_id": target, "segment_id": segment_id})
+    else:
+        typer.echo(f"segment {segment_id} unpinned from {kind} {target}")
+
+
+@themes_app.command("summary")
+def themes_summary(
+    row: Annotated[
+        str,
+        typer.Argument(metavar="ROW", help="The case, as the matrix names it: 'Location 1 / YP1'."),
+    ],
+    column: Annotated[
+        str,
+        typer.Argument(
+            metavar="COLUMN", help="A theme's id or name (a code's id with --columns code)."
+        ),
+    ],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The summary.")],
+    rows: Annotated[str, typer.Option(help="participant, session or location.")] = "participant",
+    columns: Annotated[str, typer.Option(help="theme or code.")] = "theme",
+    as_json: JsonOption = False,
+) -> None:
+    """Write a new version of a framework matrix cell's summary (earlier ones are kept)."""
+    from qualcode.themes.matrix import set_summary
+
+    with _reporting_errors():
+        project = _project()
+        key = str(_theme_id(project, column)) if columns == "theme" else column
+        version = set_summary(project, rows, row, columns, key, text, "cli")  # type: ignore[arg-type]
+    if as_json:
+        cell = {"row_kind": rows, "row": row, "column_kind": columns, "column": key}
+        _emit({**cell, "version": version, "author": project.user or "cli"})
+    else:
+        typer.echo(f"summary of {row} x {columns} {key}: version {version}")
 
 
 # --- agreement, adjudication, coders ---

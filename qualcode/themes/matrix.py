@@ -19,6 +19,7 @@ from typing import Any, Literal, Self
 
 import duckdb
 
+from qualcode.access import recorded_as
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -219,6 +220,7 @@ def set_summary(
 ) -> int:
     """Write a new version of a cell's summary; return the version number."""
     _check_kinds(row_kind, column_kind)
+    author = recorded_as(project, author)
     if not author or not author.strip():
         raise QualcodeError("a summary needs its author")
     with project.transaction() as con:
