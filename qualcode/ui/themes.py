@@ -1,5 +1,6 @@
-"""Themes: coded segments and distinct participants per theme and code, across
-locations x sessions, the segments behind any cell, and code co-occurrence."""
+"""Themes: the themes themselves (created, edited, deleted: `theme_edit`), coded segments
+and distinct participants per theme and code across locations x sessions, the segments
+behind any cell (each can be pinned as a quote), and code co-occurrence."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from qualcode.themes.targets import Target
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.layers import layer_label
-from qualcode.ui.markup import esc, md
+from qualcode.ui.markup import md
+from qualcode.ui.theme_edit import flash, segments_with_pins, themes_section
 
 MEASURES = {
     "segments": "Coded segments",
@@ -95,8 +97,8 @@ def _heatmap(tracking: Tracking, target: Target, measure: str) -> dict | None:
     return chosen[0] if chosen else None
 
 
-def _segments(project: Project, layer: str, target: Target, tracking: Tracking,
-              clicked: dict | None) -> None:  # fmt: skip
+def _segments(project: Project, identity: Identity, layer: str, target: Target,
+              tracking: Tracking, clicked: dict | None) -> None:  # fmt: skip
     st.subheader("Segments")
     locations = sorted({loc for loc, _ in tracking.cases}, key=lambda v: (v is None, v or ""))
     sessions = sorted({ses for _, ses in tracking.cases}, key=lambda v: (v is None, v or ""))
@@ -122,15 +124,7 @@ def _segments(project: Project, layer: str, target: Target, tracking: Tracking,
         st.info("No coded segments there.")
         return
     st.caption(f"{len(found)} segments{' (first 200)' if len(found) == 200 else ''}.")
-    st.html(
-        "".join(
-            f"<p><b>{esc(s.speaker or '')}</b> {esc(s.text)}<br>"
-            f"<span style='opacity:.7;font-size:.85rem'>{esc(s.document)}, "
-            f"{esc(s.location or 'no location')}, session {esc(s.session or '?')} · "
-            f"{esc(', '.join(s.codes))} · {esc(', '.join(s.coders))}</span></p>"
-            for s in found
-        )
-    )
+    segments_with_pins(project, identity, layer, target, found)
 
 
 def _cooccurrence(project: Project, layer: str) -> None:
@@ -171,6 +165,7 @@ def _cooccurrence(project: Project, layer: str) -> None:
 
 def body(project: Project, identity: Identity) -> None:
     st.title("Themes")
+    flash()
     layers = visible_layers(project, [c.name for c in coders(project)])
     left, right = st.columns(2)
     layer = left.selectbox(
@@ -186,6 +181,7 @@ def body(project: Project, identity: Identity) -> None:
             with reporting():
                 create_framework_themes(project, identity.name)
                 st.rerun()
+    themes_section(project, identity)
     try:
         tracking = track(project, layer)
     except QualcodeError as exc:  # an empty project or layer: nothing to count yet
@@ -202,7 +198,7 @@ def body(project: Project, identity: Identity) -> None:
         return
     target = targets[chosen]
     clicked = _heatmap(tracking, target, measure)
-    _segments(project, layer, target, tracking, clicked)
+    _segments(project, identity, layer, target, tracking, clicked)
     _cooccurrence(project, layer)
 
 
