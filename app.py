@@ -31,6 +31,7 @@ navigation = st.navigation(
         ],
         "Analysis": [
             st.Page(PAGES["themes"], title="Themes"),
+            st.Page(PAGES["matrix"], title="Matrix"),
             st.Page(PAGES["progress"], title="Progress"),
             st.Page(PAGES["agreement"], title="Agreement"),
             st.Page(PAGES["export"], title="Export"),

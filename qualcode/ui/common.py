@@ -25,6 +25,7 @@ PAGES = {
     "document": "qualcode/ui/document.py",
     "codebook": "qualcode/ui/codebook.py",
     "themes": "qualcode/ui/themes.py",
+    "matrix": "qualcode/ui/matrix.py",
     "progress": "qualcode/ui/progress.py",
     "agreement": "qualcode/ui/agreement.py",
     "export": "qualcode/ui/export.py",
