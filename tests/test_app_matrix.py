@@ -193,3 +193,15 @@ def test_switching_rows_and_columns_after_choosing_a_cell(
     locations = framework_matrix(demo, "location", "code", "all")
     assert _grid(at).shape == (len(locations.rows), len(locations.columns))
     assert at.selectbox(key="matrix_row").value in dict(locations.rows)
+
+
+def test_a_supervisor_starts_on_all_coders_and_a_coder_on_their_own(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    supervisor = open_page(monkeypatch, demo, "matrix", coder="sid", role="supervisor",
+                           state={"matrix_columns": "code"})  # fmt: skip
+    assert supervisor.selectbox(key="matrix_layer").value == "all"
+    assert supervisor.dataframe, "the grid is shown without choosing a layer first"
+    coder = open_page(monkeypatch, demo, "matrix", coder="coder_a", role="coder",
+                      state={"matrix_columns": "code"})  # fmt: skip
+    assert coder.selectbox(key="matrix_layer").value == "coder:coder_a"

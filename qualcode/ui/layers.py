@@ -15,3 +15,9 @@ def layer_label(layer: str, identity: Identity) -> str:
     if layer == "consensus":
         return "Consensus (settled)"
     return f"Coder {layer.removeprefix('coder:')}"
+
+
+def analysis_default(layers: list[str], identity: Identity) -> int:
+    """Where an analysis page's layer selector starts: all coders for a supervisor (their
+    own layer is often empty: they settle rather than code), else the person's own."""
+    return layers.index("all") if identity.supervises and "all" in layers else 0

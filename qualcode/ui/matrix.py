@@ -22,7 +22,7 @@ from qualcode.themes.matrix import (
 )
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import layer_label
+from qualcode.ui.layers import analysis_default, layer_label
 from qualcode.ui.markup import STYLE, esc, md
 
 S_FLASH = "matrix_flash"
@@ -150,8 +150,8 @@ def body(project: Project, identity: Identity) -> None:
         "Columns", ("theme", "code"), format_func=COLUMN_NAMES.get, key="matrix_columns"
     )
     layer = right.selectbox(
-        "Codings shown", layers, format_func=lambda v: layer_label(v, identity),
-        key="matrix_layer",
+        "Codings shown", layers, index=analysis_default(layers, identity),
+        format_func=lambda v: layer_label(v, identity), key="matrix_layer",
     )  # fmt: skip
     if column_kind == "theme":
         with reporting():

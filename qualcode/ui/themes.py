@@ -17,7 +17,7 @@ from qualcode.themes import Tracking, create_framework_themes, list_themes, trac
 from qualcode.themes.targets import Target
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import layer_label
+from qualcode.ui.layers import analysis_default, layer_label
 from qualcode.ui.markup import md
 from qualcode.ui.theme_edit import flash, segments_with_pins, themes_section
 
@@ -169,8 +169,8 @@ def body(project: Project, identity: Identity) -> None:
     layers = visible_layers(project, [c.name for c in coders(project)])
     left, right = st.columns(2)
     layer = left.selectbox(
-        "Codings counted", layers, format_func=lambda v: layer_label(v, identity),
-        key="themes_layer",
+        "Codings counted", layers, index=analysis_default(layers, identity),
+        format_func=lambda v: layer_label(v, identity), key="themes_layer",
     )  # fmt: skip
     measure = right.radio(
         "Count", list(MEASURES), format_func=MEASURES.get, horizontal=True, key="themes_measure"
