@@ -89,9 +89,7 @@ def _project():
     from qualcode import accounts
 
     if accounts.accounts_exist(project):
-        password = os.environ.get("QUALCODE_PASSWORD")
-        if password is None:
-            password = typer.prompt(f"password for {State.user}", hide_input=True, err=True)
+        password = _secret("QUALCODE_PASSWORD", f"password for {State.user}", False, err=True)
         accounts.sign_in(project, State.user, password)
     return project.as_user(State.user)
 
@@ -1179,12 +1177,13 @@ AsAdmin = Annotated[
 ]
 
 
-def _secret(env: str, prompt: str, confirm: bool) -> str:
-    """A password from the environment (for scripts) or a hidden prompt."""
+def _secret(env: str, prompt: str, confirm: bool, err: bool = False) -> str:
+    """A password from the environment (for scripts) or a hidden prompt (`err`: on
+    stderr, so a command's --json output stays clean)."""
     value = os.environ.get(env)
     if value is not None:
         return value
-    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=err)
 
 
 def _admin(project: Any, name: str | None) -> str | None:
