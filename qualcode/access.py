@@ -89,6 +89,20 @@ def check_read_coder(con: duckdb.DuckDBPyConnection, user: str | None, coder: st
     require_roles(con, user, SUPERVISOR_ROLES, f"see {coder}'s decisions")
 
 
+def readable_coder(
+    con: duckdb.DuckDBPyConnection, user: str | None, coder: str | None
+) -> str | None:
+    """Whose decisions a read covers: `coder` when asked for (refused if `user` may not
+    read them); when nobody is asked for, `user` alone for a coder, or None (everyone)
+    for a supervisor, an admin or the file's holder."""
+    if coder is not None:
+        check_read_coder(con, user, coder)
+        return coder
+    if user is None or supervises(con, user):
+        return None
+    return user
+
+
 def check_write_coders(
     con: duckdb.DuckDBPyConnection, user: str | None, coders: Iterable[str]
 ) -> None:

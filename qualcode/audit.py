@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from qualcode.access import check_read_coder, supervises
+from qualcode.access import readable_coder
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 
@@ -57,10 +57,7 @@ def audit_trail(
     params = {"since": since, "actor": actor, **({"limit": limit} if limit else {})}
     try:
         with project.connect(read_only=True) as con:
-            if actor is not None:
-                check_read_coder(con, project.user, actor)
-            elif project.user is not None and not supervises(con, project.user):
-                params["actor"] = project.user
+            params["actor"] = readable_coder(con, project.user, actor)
             rows = con.execute(query, params).fetchall()
     except duckdb.ConversionException:
         raise QualcodeError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from qualcode.access import acting_as, check_read_coder, supervises
+from qualcode.access import acting_as, readable_coder
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -55,13 +55,9 @@ def memos_for(
         "WHERE target_type = ? AND target_id IS NOT DISTINCT FROM ?"
     )
     params: list = [target_type, None if target_id is None else str(target_id)]
-    if coder is not None:
-        sql += " AND coder = ?"
-        params.append(coder)
     with project.connect(read_only=True) as con:
+        coder = readable_coder(con, project.user, coder)
         if coder is not None:
-            check_read_coder(con, project.user, coder)
-        elif project.user is not None and not supervises(con, project.user):
             sql += " AND coder = ?"
-            params.append(project.user)
+            params.append(coder)
         return [Memo(*row) for row in con.execute(sql + " ORDER BY id", params).fetchall()]

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
-from qualcode.access import check_read_coder, supervises
+from qualcode.access import readable_coder
 from qualcode.store import Project
 
 _REVIEWED = (
@@ -16,18 +14,11 @@ _REVIEWED = (
 )
 
 
-def _own_only(con: duckdb.DuckDBPyConnection, project: Project) -> str | None:
-    """The one coder whose rows a bound project may read, or None for everyone's."""
-    if project.user is None or supervises(con, project.user):
-        return None
-    return project.user
-
-
 def review_progress(project: Project) -> list[dict[str, Any]]:
     """Per coder and current document: segments reviewed out of all segments (a
     project bound to a coder: that coder's rows only, `qualcode.access`)."""
     with project.connect(read_only=True) as con:
-        only = _own_only(con, project)
+        only = readable_coder(con, project.user, None)
         rows = con.execute(
             "WITH reviewed AS (" + _REVIEWED + "), "
             "totals AS (SELECT document_id, count(*) AS n FROM segments GROUP BY ALL) "
@@ -56,10 +47,7 @@ def acceptance_rates(project: Project, coder: str | None = None) -> list[dict[st
     """Per code: suggestions accepted and rejected (each coder's latest decision);
     `coder`'s only when given, and always for a project bound to a coder."""
     with project.connect(read_only=True) as con:
-        if coder is not None:
-            check_read_coder(con, project.user, coder)
-        else:
-            coder = _own_only(con, project)
+        coder = readable_coder(con, project.user, coder)
         where = "WHERE coder = ?" if coder else "WHERE coder <> 'consensus'"
         rows = con.execute(
             "SELECT code_id, count(*) FILTER (action = 'accept'), "
