@@ -26,7 +26,7 @@ from qualcode.accounts import (
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.ui import cache
-from qualcode.ui.common import PAGES, reporting, run_page
+from qualcode.ui.common import PAGES, reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, sign_out
 from qualcode.ui.markup import md
 
@@ -38,8 +38,7 @@ DIFFER = "the two passwords differ: type the same one twice"
 def _done(message: str) -> None:
     """After a change: the message for the next run, fresh sign-in lists, a rerun."""
     cache.forget()
-    st.session_state[S_FLASH] = message
-    st.rerun()
+    success_next_run(S_FLASH, message)
 
 
 @contextmanager
@@ -176,9 +175,7 @@ def _first_admin(project: Project, identity: Identity) -> None:
 
 def body(project: Project, identity: Identity) -> None:
     st.title("Accounts")
-    message = st.session_state.pop(S_FLASH, None)
-    if message:
-        st.success(md(message))
+    show_success(S_FLASH)
     if not accounts_exist(project):
         _first_admin(project, identity)
         return

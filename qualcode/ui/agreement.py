@@ -14,7 +14,7 @@ from qualcode.agreement.report import BY_CHOICES, agreement_report
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.ui import cache
-from qualcode.ui.common import choice, reporting, run_page
+from qualcode.ui.common import choice, reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.markup import esc, md
 
@@ -114,10 +114,10 @@ def _settle_one(project: Project, identity: Identity, d: Disagreement) -> None:
                 else:
                     settle(project, d.segment_id, d.code_id, identity.name,
                            decision=chosen, reason=reason)  # fmt: skip
-                st.session_state[S_FLASH] = (
-                    f"Settled {d.code_id} on segment {d.segment_id} in the consensus layer."
+                success_next_run(
+                    S_FLASH,
+                    f"Settled {d.code_id} on segment {d.segment_id} in the consensus layer.",
                 )
-                st.rerun()
 
 
 def body(project: Project, identity: Identity) -> None:
@@ -140,9 +140,7 @@ def body(project: Project, identity: Identity) -> None:
             raise
         st.info(md(exc))  # not enough decisions yet
         return
-    message = st.session_state.pop(S_FLASH, None)
-    if message:
-        st.success(md(message))
+    show_success(S_FLASH)
     _overall(report)
     st.subheader("Per code")
     _per_code(report)

@@ -18,7 +18,7 @@ from qualcode.errors import QualcodeError
 from qualcode.explore import coded_segments
 from qualcode.store import Project
 from qualcode.ui import cache
-from qualcode.ui.common import reporting, run_page
+from qualcode.ui.common import reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity
 from qualcode.ui.markup import STYLE, code_color, esc, md
 
@@ -62,8 +62,7 @@ def _details(code: Code) -> None:
 
 def _done(message: str) -> None:
     cache.forget()
-    st.session_state[S_FLASH] = message
-    st.rerun()
+    success_next_run(S_FLASH, message)
 
 
 def _edit_form(project: Project, identity: Identity, code: Code) -> None:
@@ -189,9 +188,7 @@ def _files(project: Project, identity: Identity, codebook: Codebook | None) -> N
 
 def body(project: Project, identity: Identity) -> None:
     st.title("Codebook")
-    message = st.session_state.pop(S_FLASH, None)
-    if message:
-        st.success(md(message))
+    show_success(S_FLASH)
     codebook = current_codebook(project)
     if codebook is None:
         if identity.supervises:

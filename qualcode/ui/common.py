@@ -69,6 +69,19 @@ def reporting() -> Iterator[None]:
         st.error(md(one_line(exc)), icon=":material/error:")
 
 
+def success_next_run(key: str, message: str) -> None:
+    """After a change: keep a success message for the page's next run, and rerun."""
+    st.session_state[key] = message
+    st.rerun()
+
+
+def show_success(key: str) -> None:
+    """The success message the last change left under `key`, once."""
+    message = st.session_state.pop(key, None)
+    if message:
+        st.success(md(message))
+
+
 def run_page(body: Callable[[Project, Identity], None], needs_coder: bool = True) -> None:
     """Open the project, require a signed-in coder, and run a page body with the
     project bound to them (`Project.as_user`: the library then refuses what their

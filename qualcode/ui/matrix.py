@@ -20,7 +20,7 @@ from qualcode.themes.matrix import (
     set_summary,
     summary_history,
 )
-from qualcode.ui.common import reporting, run_page
+from qualcode.ui.common import reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.layers import analysis_default, layer_label
 from qualcode.ui.markup import STYLE, esc, md
@@ -33,12 +33,6 @@ SHOWN = 200
 
 ROW_NAMES = {"participant": "Participants", "session": "Sessions", "location": "Locations"}
 COLUMN_NAMES = {"theme": "Themes", "code": "Codes"}
-
-
-def _flash() -> None:
-    message = st.session_state.pop(S_FLASH, None)
-    if message:
-        st.success(md(message))
 
 
 def _excerpts(count: int) -> str:
@@ -135,14 +129,13 @@ def _cell(project: Project, identity: Identity, matrix: Matrix) -> None:
                     project, matrix.row_kind, row, matrix.column_kind, column, text,
                     identity.name,
                 )  # fmt: skip
-                st.session_state[S_FLASH] = f"Summary saved: version {saved}"
-                st.rerun()
+                success_next_run(S_FLASH, f"Summary saved: version {saved}")
     _history(project, matrix, row, column)
 
 
 def body(project: Project, identity: Identity) -> None:
     st.title("Matrix")
-    _flash()
+    show_success(S_FLASH)
     layers = visible_layers(project, [c.name for c in coders(project)])
     left, middle, right = st.columns(3)
     row_kind = left.selectbox("Rows", ROW_KINDS, format_func=ROW_NAMES.get, key="matrix_rows")

@@ -27,7 +27,7 @@ from qualcode.themes import (
 from qualcode.themes.model import descendants, tree_order
 from qualcode.themes.targets import Target
 from qualcode.ui import cache
-from qualcode.ui.common import reporting
+from qualcode.ui.common import reporting, show_success, success_next_run
 from qualcode.ui.identity import Identity
 from qualcode.ui.markup import STYLE, esc, md
 
@@ -36,14 +36,11 @@ S_FLASH = "themes_flash"
 
 def flash() -> None:
     """The message the last change left, once."""
-    message = st.session_state.pop(S_FLASH, None)
-    if message:
-        st.success(md(message))
+    show_success(S_FLASH)
 
 
 def _done(message: str) -> None:
-    st.session_state[S_FLASH] = message
-    st.rerun()
+    success_next_run(S_FLASH, message)
 
 
 def _tree_html(themes: list[Theme], labels: dict[str, str]) -> str:
