@@ -62,9 +62,8 @@ def body(project: Project, identity: Identity) -> None:
         "Since", value=None, key="audit_since", format="YYYY-MM-DD",
         help="Only what happened on or after this day.",
     )  # fmt: skip
-    entries = audit_trail(
-        project, since=since.isoformat() if since else None, limit=SHOWN, newest=True
-    )
+    day = since.isoformat() if since else None
+    entries = audit_trail(project, since=day, limit=SHOWN, newest=True)
     cols = st.columns(2)
     with cols[0]:
         people = {e["actor"] for e in entries}
@@ -72,12 +71,11 @@ def body(project: Project, identity: Identity) -> None:
     with cols[1]:
         kinds = {kind_of(e["action"]) for e in entries}
         kind = choice("Kind of action", _options(kinds, "audit_kind"), "audit_kind")
-    chosen = [
-        e
-        for e in entries
-        if (person is None or e["actor"] == person)
-        and (kind is None or kind_of(e["action"]) == kind)
-    ]
+    if person is not None:  # the person's own newest entries, not only those among everyone's
+        entries_of_person = audit_trail(project, since=day, actor=person, limit=SHOWN, newest=True)
+    else:
+        entries_of_person = entries
+    chosen = [e for e in entries_of_person if kind is None or kind_of(e["action"]) == kind]
     rows = entry_rows(chosen)
     more = len(entries) == SHOWN
     st.caption(
