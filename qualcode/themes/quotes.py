@@ -149,6 +149,14 @@ def _target(con: duckdb.DuckDBPyConnection, target_type: str, target_id: str | i
     raise QualcodeError(f"no {target_type} '{target_id}'")
 
 
+def _who(project: Project, actor: str, doing: str) -> str:
+    """Who pins or unpins (the bound person, if any); refused when nobody is named."""
+    actor = recorded_as(project, actor)
+    if not actor or not actor.strip():
+        raise QualcodeError(f"{doing} a quote needs who did it")
+    return actor.strip()
+
+
 def pin_quote(
     project: Project, target_type: TargetType, target_id: str | int, segment_id: int, actor: str
 ) -> int:
@@ -156,9 +164,7 @@ def pin_quote(
 
     The segment must be coded (by some coder) with one of the target's codes.
     """
-    actor = recorded_as(project, actor)
-    if not actor or not actor.strip():
-        raise QualcodeError("pinning a quote needs who did it")
+    actor = _who(project, actor, "pinning")
     with project.transaction() as con:
         target = _target(con, target_type, target_id)
         coded = con.execute(
@@ -185,11 +191,11 @@ def pin_quote(
         con.execute(
             "INSERT INTO pinned_quotes (target_type, target_id, segment_id, position, pinned_by) "
             "VALUES (?, ?, ?, ?, ?)",
-            [target.kind, target.id, segment_id, position, actor.strip()],
+            [target.kind, target.id, segment_id, position, actor],
         )
         log_action(
             con,
-            actor.strip(),
+            actor,
             "quote.pin",
             {
                 "target_type": target.kind,
@@ -205,9 +211,7 @@ def unpin_quote(
     project: Project, target_type: TargetType, target_id: str | int, segment_id: int, actor: str
 ) -> None:
     """Unpin a quote; the ones after it move up."""
-    actor = recorded_as(project, actor)
-    if not actor or not actor.strip():
-        raise QualcodeError("unpinning a quote needs who did it")
+    actor = _who(project, actor, "unpinning")
     with project.transaction() as con:
         target = _target(con, target_type, target_id)
         row = con.execute(
@@ -228,7 +232,7 @@ def unpin_quote(
         )
         log_action(
             con,
-            actor.strip(),
+            actor,
             "quote.unpin",
             {"target_type": target.kind, "target_id": target.id, "segment_id": segment_id},
         )
