@@ -25,7 +25,7 @@ def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~_umask() if mode is None else mode)
+            os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)  # Windows: no fchmod
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

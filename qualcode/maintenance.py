@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from qualcode import locking
 from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import InputError, ProjectError
@@ -86,9 +83,7 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
         with _file_lock(target):  # after closing: closing drops this process's POSIX locks
             if target.exists():
                 shutil.copyfile(target, safety)
-            fd, tmp = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-            )
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             os.close(fd)
             try:
                 shutil.copyfile(source, tmp)
@@ -103,25 +98,16 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
     return safety
 
 
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Hold the same POSIX lock DuckDB takes on a database file, so no qualcode
-    process opens the project while it is being replaced (they wait and retry)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise ProjectError(f"project file is in use: {path}") from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)
+def _file_lock(path: Path):
+    """Hold the kind of lock DuckDB takes on a database file (a POSIX record lock), so no
+    process opens the project while it is being replaced (qualcode processes wait and
+    retry)."""
+    return locking.hold(
+        path,
+        timeout=10,
+        busy=lambda: ProjectError(f"project file is in use: {path}"),
+        record_lock=True,
+    )
 
 
 @dataclass

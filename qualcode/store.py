@@ -6,8 +6,8 @@ operation opens a connection, does its work in one transaction and closes it.
 When another process holds the file, we retry for a few seconds and then raise
 a ProjectError that names the holder.
 
-Every connection also holds the project's lock file (`<project>.lock`, flock:
-exclusive to write, shared to read) from before it opens until after it has
+Every connection also holds the project's lock file (`<project>.lock`, through
+`qualcode.locking`: exclusive to write, shared to read) from before it opens until after it has
 closed. DuckDB 2.0's own lock on the database file can let a second process in
 while the first is still finishing its write, and the second then overwrites
 committed transactions (tests/test_faults.py shows it); the lock file keeps
@@ -16,9 +16,7 @@ them apart.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import random
 import re
 import shutil
 import threading
@@ -31,15 +29,12 @@ from pathlib import Path
 
 import duckdb
 
+from qualcode import locking
 from qualcode.errors import ProjectError
 
 DEFAULT_DB = "qualcode.duckdb"
 LOCK_TIMEOUT_ENV = "QUALCODE_LOCK_TIMEOUT"
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<cmd>.*?) \(PID (?P<pid>\d+)\)")
-_RETRY_MAX_DELAY = 0.05
-"""Longest pause between two tries for a locked file. Writes hold the file for tens of
-milliseconds; waiters pausing up to 0.25 s kept missing the gaps (a write waited 4.7 s
-of its 5 s in benchmarks/bench_concurrency.py)."""
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -61,30 +56,15 @@ def _holder_description(message: str) -> str:
     match = _LOCK_RE.search(message)
     if not match:
         return "another process"
-    return _describe_pid(match.group("pid"), match.group("cmd"))
+    return locking.describe_process(match.group("pid"), match.group("cmd"))
 
 
-def _describe_pid(pid: str, command: str) -> str:
-    """'PID n (command line)', the command line read from /proc when it can be."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        parts = [p for p in raw.decode(errors="replace").split("\0") if p]
-        if parts:
-            command = " ".join(Path(parts[0]).name if i == 0 else p for i, p in enumerate(parts))
-    except OSError:
-        pass
-    command = " ".join(command.split())
-    if len(command) > 80:
-        command = command[:79] + "…"
-    return f"PID {pid} ({command})"
-
-
-_FILE_LOCKS: dict[str, list] = {}  # lock file -> [its descriptor or None, connections open]
+_FILE_LOCKS: dict[str, list] = {}  # lock file -> [its open handle or None, connections open]
 _FILE_LOCKS_GUARD = threading.Lock()
 
 
-def _lock_file(path: Path) -> str:
-    return os.path.abspath(f"{path}.lock")
+def _lock_file(path: Path) -> Path:
+    return Path(os.path.abspath(f"{path}.lock"))
 
 
 def _take_file_lock(path: Path, read_only: bool) -> bool:
@@ -94,27 +74,22 @@ def _take_file_lock(path: Path, read_only: bool) -> bool:
     Threads of one process share the hold, as they share DuckDB's database."""
     key = _lock_file(path)
     with _FILE_LOCKS_GUARD:
-        held = _FILE_LOCKS.get(key)
+        held = _FILE_LOCKS.get(str(key))
         if held is None:
-            try:
-                fd: int | None = os.open(key, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            except OSError:
-                fd = None
-            if fd is not None:
-                try:
-                    fcntl.flock(fd, (fcntl.LOCK_SH if read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-                except OSError:
-                    os.close(fd)
+            handle = locking.open_lock_file(key)
+            if handle is not None:
+                if not locking.try_lock(handle, shared=read_only):
+                    handle.close()
                     return False
-                os.pwrite(fd, f"{os.getpid():>12}".encode(), 0)  # for the in-use message
-            held = _FILE_LOCKS[key] = [fd, 0]
+                locking.note_holder(key)  # for the in-use message
+            held = _FILE_LOCKS[str(key)] = [handle, 0]
         held[1] += 1
         return True
 
 
 def _release_file_lock(path: Path) -> None:
     """One connection of this process fewer; the last one out releases the lock file."""
-    key = _lock_file(path)
+    key = str(_lock_file(path))
     with _FILE_LOCKS_GUARD:
         held = _FILE_LOCKS.get(key)
         if held is None:
@@ -123,24 +98,12 @@ def _release_file_lock(path: Path) -> None:
         if held[1] <= 0:
             del _FILE_LOCKS[key]
             if held[0] is not None:
-                os.close(held[0])  # releases the flock
+                locking.release(held[0])
 
 
 def _lock_file_holder(path: Path) -> str:
     """'PID n (command line)' of a process holding the lock file, as far as it says."""
-    try:
-        pid = Path(_lock_file(path)).read_text(encoding="ascii").strip()
-    except (OSError, ValueError):
-        return "another process"
-    if not pid.isdigit():
-        return "another process"
-    try:
-        os.kill(int(pid), 0)  # still running?
-    except PermissionError:
-        pass  # running, as another user
-    except OSError:
-        return "another process"
-    return _describe_pid(pid, "unknown command")
+    return locking.describe_holder(_lock_file(path))
 
 
 def _connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
@@ -168,8 +131,7 @@ def _connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.D
                 raise
         if time.monotonic() >= deadline:
             raise ProjectError(f"project file is in use by {holder}: {path}")
-        time.sleep(random.uniform(0, delay))  # jitter: waiters do not try in step
-        delay = min(delay * 2, _RETRY_MAX_DELAY)
+        delay = locking.wait(deadline, delay)
 
 
 @contextmanager
@@ -181,8 +143,7 @@ def exclusive_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     while not _take_file_lock(path, read_only=False):
         if time.monotonic() >= deadline:
             raise ProjectError(f"project file is in use by {_lock_file_holder(path)}: {path}")
-        time.sleep(random.uniform(0, delay))
-        delay = min(delay * 2, _RETRY_MAX_DELAY)
+        delay = locking.wait(deadline, delay)
     try:
         yield
     finally:

@@ -588,10 +588,13 @@ def test_lock_retry_tries_often_and_out_of_step(
 
 
 HOLD_LOCK_FILE = r"""
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-fcntl.flock(fd, fcntl.LOCK_SH if sys.argv[2] == "shared" else fcntl.LOCK_EX)
-os.pwrite(fd, f"{os.getpid():>12}".encode(), 0)
+import sys, time
+from pathlib import Path
+from qualcode import locking
+lock = Path(sys.argv[1] + ".lock")
+handle = locking.open_lock_file(lock)
+assert locking.try_lock(handle, shared=sys.argv[2] == "shared")
+locking.note_holder(lock)
 print("ready", flush=True)
 time.sleep(600)
 """
@@ -605,7 +608,7 @@ def test_connections_wait_for_the_project_lock_file(
     still finishing its write, and the second then overwrites committed transactions
     (four processes appending for 20 s: the same event ids handed out twice in 3 runs
     of 6, and once "Could not read enough bytes from file"). Every connection now holds
-    `<project>.lock` (flock, exclusive to write, shared to read) from before it opens
+    `<project>.lock` (exclusive to write, shared to read) from before it opens
     until after it closes. A process holding only that file keeps writers out, naming
     it; a shared holder (a reader) lets readers in."""
     segment = rows(coded, "SELECT min(id) FROM segments")[0][0]

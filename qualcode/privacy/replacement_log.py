@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from qualcode import locking
 from qualcode.errors import QualcodeError
 from qualcode.fileio import write_atomic
 from qualcode.privacy.pseudonyms import KINDS, MappingEntry, PseudonymMap, parse_pseudonym
@@ -253,36 +251,15 @@ def _stamp(path: Path) -> tuple[int, int]:
     return info.st_mtime_ns, info.st_size
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``.<name>.lock`` beside the log (POSIX; no-op elsewhere)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; one writer at a time is assumed
-        yield
-        return
-    lock_path = path.parent / f".{path.name}.lock"
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise PseudonymLogError(
+def _locked(path: Path):
+    """Hold an exclusive lock on ``.<name>.lock`` beside the log: one writer at a time."""
+    return locking.hold(
+        path.parent / f".{path.name}.lock",
+        timeout=LOCK_TIMEOUT,
+        busy=lambda: PseudonymLogError(
+            f"{path}: the pseudonym log is in use by another qualcode process"
+        ),
+        unopenable=lambda exc: PseudonymLogError(
             f"{path}: cannot lock the pseudonym log ({exc.strerror or exc})"
-        ) from None
-    try:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise PseudonymLogError(
-                        f"{path}: the pseudonym log is in use by another qualcode process"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+        ),
+    )
