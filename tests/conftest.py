@@ -12,8 +12,10 @@ from qualcode.store import Project
 from .suggest_helpers import suggested_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
+REFERENCE = DATA / "reference"
+"""Data made by other people with known answers (published agreement values, other tools'
+REFI-QDA files, the REFI schemas); `tests/data/README.md` names each file's source."""
 
 
 @pytest.fixture

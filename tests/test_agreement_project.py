@@ -21,7 +21,7 @@ from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.store import Project
 
-from .conftest import REPO_ROOT, rows
+from .conftest import REFERENCE, REPO_ROOT, rows
 
 TEXT = (
     "YP1: I feel safe in my room now.\n"
@@ -218,15 +218,7 @@ def test_cli_agreement_json_keys(doubled: Project) -> None:
 
 
 def test_cli_agreement_table(tmp_path: Path) -> None:
-    table = (
-        REPO_ROOT.parent
-        / "shared"
-        / "fixtures"
-        / "agreement"
-        / ("krippendorff2004_nominal_2obs_12units.long.csv")
-    )
-    if not table.exists():
-        pytest.skip("shared fixtures not beside the repository")
+    table = REFERENCE / "agreement" / "krippendorff2004_nominal_2obs_12units.long.csv"
     result = subprocess.run(
         [
             sys.executable,

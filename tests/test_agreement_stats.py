@@ -6,7 +6,6 @@ import csv
 import pickle
 from collections.abc import Callable
 from itertools import combinations
-from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -39,9 +38,9 @@ from qualcode.agreement import (
     set_distance,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "agreement"
-NO_FIXTURES = f"reference fixtures not found at {FIXTURES}"
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=NO_FIXTURES)
+from .conftest import REFERENCE
+
+FIXTURES = REFERENCE / "agreement"
 nan = np.nan
 
 
@@ -138,8 +137,6 @@ def compute(dataset: str, statistic: str, level: str) -> float:
 
 
 def expected_rows() -> list[dict[str, str]]:
-    if not FIXTURES.is_dir():
-        return []
     with (FIXTURES / "expected_values.csv").open(newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -152,8 +149,7 @@ EXPECTED = expected_rows()
     [
         pytest.param(r, id=f"{r['dataset']}:{r['statistic']}:{r['level_or_weights']}")
         for r in EXPECTED
-    ]
-    or [pytest.param(None, marks=pytest.mark.skip(reason=NO_FIXTURES))],
+    ],
 )
 def test_expected_value(row: dict[str, str]) -> None:
     value = compute(row["dataset"], row["statistic"], row["level_or_weights"])
@@ -161,7 +157,6 @@ def test_expected_value(row: dict[str, str]) -> None:
     assert abs(value - expected) <= tolerance, (value, expected, row["source"])
 
 
-@needs_fixtures
 def test_every_expected_row_is_covered() -> None:
     """Names the rows of expected_values.csv that no function computes (there are none)."""
     uncovered = []
@@ -392,7 +387,6 @@ def test_set_alpha_on_singletons_equals_nominal_alpha() -> None:
         )
 
 
-@needs_fixtures
 def test_set_alpha_matches_krippendorff_package_with_custom_metric() -> None:
     sets = load_sets("dkpro_set_valued_2coders_9units")
     codes, distinct = encode_sets(sets)
@@ -419,7 +413,6 @@ def test_set_alpha_matches_krippendorff_package_with_custom_metric() -> None:
 # ---------------------------------------------------------------------------
 
 
-@needs_fixtures
 def test_missing_placeholder_never_becomes_a_category() -> None:
     matrix, _ = load_matrix("wikipedia_kalpha_3coders_15units")
     sentinel = np.where(np.isnan(matrix), -1.0, matrix)
@@ -432,7 +425,6 @@ def test_missing_placeholder_never_becomes_a_category() -> None:
     assert krippendorff_alpha(sentinel) < ours - 0.1
 
 
-@needs_fixtures
 def test_weighted_kappa_by_value_differs_from_position_on_real_data() -> None:
     # Raters 2 and 3 of irr's anxiety data use 1, 2, 3, 4, 6: no 5, so value and position differ.
     matrix, _ = load_matrix("irr_anxiety_20subjects_3raters")
@@ -446,7 +438,6 @@ def test_weighted_kappa_by_value_differs_from_position_on_real_data() -> None:
     assert abs(by_value - by_position) > 0.01
 
 
-@needs_fixtures
 def test_percent_agreement_definitions_differ_with_missing_ratings() -> None:
     # Hayes & Krippendorff's data: units have 2 to 5 ratings, so the definitions part.
     matrix, _ = load_matrix("hayes_krippendorff2007_5obs_40units")
@@ -468,10 +459,9 @@ def test_percent_agreement_definitions_differ_with_missing_ratings() -> None:
 # ---------------------------------------------------------------------------
 
 MATRIX_DATASETS = sorted(p.name.removesuffix(".matrix.csv") for p in FIXTURES.glob("*.matrix.csv"))
-skip_if_empty = [pytest.param(None, marks=pytest.mark.skip(reason=NO_FIXTURES))]
 
 
-@pytest.mark.parametrize("dataset", MATRIX_DATASETS or skip_if_empty)
+@pytest.mark.parametrize("dataset", MATRIX_DATASETS)
 def test_alpha_and_category_alpha_match_krippendorff_package(dataset: str) -> None:
     matrix, code = load_matrix(dataset)
     numeric = all(is_number(label) for label in code)
@@ -485,7 +475,7 @@ def test_alpha_and_category_alpha_match_krippendorff_package(dataset: str) -> No
         assert value == pytest.approx(reference, abs=1e-12)
 
 
-@pytest.mark.parametrize("dataset", MATRIX_DATASETS or skip_if_empty)
+@pytest.mark.parametrize("dataset", MATRIX_DATASETS)
 def test_fleiss_matches_statsmodels(dataset: str) -> None:
     matrix, _ = load_matrix(dataset)
     complete = complete_units(matrix)
@@ -497,7 +487,7 @@ def test_fleiss_matches_statsmodels(dataset: str) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # sklearn warns on one-category pairs
-@pytest.mark.parametrize("dataset", MATRIX_DATASETS or skip_if_empty)
+@pytest.mark.parametrize("dataset", MATRIX_DATASETS)
 def test_cohen_matches_scikit_learn_for_every_coder_pair(dataset: str) -> None:
     matrix, _ = load_matrix(dataset)
     for i, j in combinations(range(min(len(matrix), 4)), 2):
@@ -544,7 +534,6 @@ def test_many_categories_take_the_scatter_path() -> None:
 # ---------------------------------------------------------------------------
 
 
-@needs_fixtures
 def test_bootstrap_is_reproducible_and_covers_the_estimate() -> None:
     matrix, _ = load_matrix("hayes_krippendorff2007_5obs_40units")
 
@@ -560,7 +549,6 @@ def test_bootstrap_is_reproducible_and_covers_the_estimate() -> None:
     assert 0.5 < low and high < 0.95  # alpha 0.76 on 40 units: a real, not degenerate, width
 
 
-@needs_fixtures
 def test_bootstrap_of_two_coder_kappa_covers_the_estimate() -> None:
     matrix, _ = load_matrix("cohen1960_ex2_200items")
 

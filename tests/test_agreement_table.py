@@ -12,10 +12,9 @@ import pytest
 from qualcode.agreement import read_table, table_report
 from qualcode.errors import InputError
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "agreement"
-needs_fixtures = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason=f"reference fixtures not found at {FIXTURES}"
-)
+from .conftest import REFERENCE
+
+FIXTURES = REFERENCE / "agreement"
 
 REPORT_KEYS = {
     "n_units",
@@ -55,7 +54,6 @@ def problem(path: Path, level: str = "nominal") -> str:
 # ---------------------------------------------------------------------------
 
 
-@needs_fixtures
 def test_report_fleiss_diagnoses() -> None:
     report = table_report(FIXTURES / "fleiss1971_diagnoses_30subjects_6raters.long.csv")
     assert set(report) == REPORT_KEYS
@@ -68,7 +66,6 @@ def test_report_fleiss_diagnoses() -> None:
     assert "Krippendorff" in report["percent_agreement_definition"]
 
 
-@needs_fixtures
 def test_report_two_coders_with_string_labels() -> None:
     report = table_report(FIXTURES / "artstein_poesio2008_3cat_100items.long.csv")
     assert report["n_units"] == 100 and report["n_coders"] == 2
@@ -78,14 +75,12 @@ def test_report_two_coders_with_string_labels() -> None:
     assert report["fleiss_kappa"] == pytest.approx(0.79953, abs=1e-5)  # Scott's pi for two
 
 
-@needs_fixtures
 def test_report_gwet_on_cohen_example() -> None:
     report = table_report(FIXTURES / "cohen1960_ex1_100items.long.csv")
     assert report["gwet_ac1"] == pytest.approx(-0.04797, abs=1e-4)  # irrCAC
     assert report["percent_agreement"] == pytest.approx(0.29, abs=0.01)
 
 
-@needs_fixtures
 def test_report_with_missing_ratings_at_two_levels() -> None:
     path = FIXTURES / "wikipedia_kalpha_3coders_15units.long.csv"
     nominal = table_report(path)
@@ -101,13 +96,11 @@ def test_report_with_missing_ratings_at_two_levels() -> None:
     assert interval["fleiss_kappa"] is None and interval["gwet_ac1"] is None
 
 
-@needs_fixtures
 def test_report_ratio_level() -> None:
     report = table_report(FIXTURES / "krippendorff1980_3obs_9units.long.csv", "ratio")
     assert report["krippendorff_alpha"] == pytest.approx(0.483, abs=1e-3)
 
 
-@needs_fixtures
 def test_read_table_codes_labels_in_sorted_order() -> None:
     units, coders, matrix = read_table(FIXTURES / "randolph2005_ex1_3raters_4items.long.csv")
     assert units == ["1", "2", "3", "4"]
@@ -148,7 +141,6 @@ def test_report_accepts_bom_spaces_header_case_and_identical_duplicates(tmp_path
 # ---------------------------------------------------------------------------
 
 
-@needs_fixtures
 def test_missing_column_in_a_real_file() -> None:
     path = FIXTURES / "dkpro_set_valued_2coders_9units.long.csv"
     assert problem(path) == "missing column(s) value; found unit, coder, codes"

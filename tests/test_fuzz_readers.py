@@ -3,7 +3,7 @@ a crash, and never rows left behind.
 
 The seeds are real files: the sample corpus (every document format, its manifest and its
 codings table), the shipped CSF-POF codebook, the REFI-QDA fixtures in
-/work/shared/fixtures/refi (skipped when absent), a .qdpx qualcode exports from the demo
+tests/data/reference/refi, a .qdpx qualcode exports from the demo
 project, and published agreement tables. Hypothesis mutates them (bit flips, truncation
 at any point, inserted junk and structural tokens, deleted or duplicated runs, and for
 zip containers dropped, renamed, rewritten or corrupted members) with a fixed seed
@@ -54,13 +54,13 @@ from qualcode.refi.project_import import import_qdpx
 from qualcode.refi.project_read import read_qdpx
 from qualcode.store import Project
 
-from .conftest import REPO_ROOT, SHARED_FIXTURES
+from .conftest import REFERENCE, REPO_ROOT
 from .test_readers import make_pdf
 
 SAMPLE = REPO_ROOT / "corpora" / "sample"
 CODEBOOK = REPO_ROOT / "codebook" / "csf-pof.yaml"
-REFI = SHARED_FIXTURES / "refi"
-AGREEMENT = SHARED_FIXTURES / "agreement"
+REFI = REFERENCE / "refi"
+AGREEMENT = REFERENCE / "agreement"
 NVIVO_QDPX = REFI / "nvivo12.6win_oltas0517.qdpx"
 
 TABLES = (
@@ -364,7 +364,7 @@ def _qdc_seeds() -> dict[str, Callable[[], bytes]]:
     seeds: dict[str, Callable[[], bytes]] = {
         "csf-pof.qdc": lambda: codebook_to_qdc(load_yaml_codebook(CODEBOOK)),
     }
-    for path in sorted(REFI.glob("*.qdc")) if REFI.is_dir() else []:
+    for path in sorted(REFI.glob("*.qdc")):
         seeds[path.name] = path.read_bytes
     return seeds
 
@@ -439,7 +439,6 @@ def test_qdpx_mutants_import_whole_or_not_at_all(
     assert outcomes["refused"] > 0 and outcomes["imported"] > 0, outcomes
 
 
-@pytest.mark.skipif(not NVIVO_QDPX.exists(), reason="REFI-QDA fixtures not present")
 def test_nvivo_qdpx_mutants_are_read_or_refused_cleanly(demo: Project, tmp_path: Path) -> None:
     """Mutants of a real NVivo export: read_qdpx resolves them or raises one clear line; a
     refused one imports nothing. (A readable one is not imported here: segmenting its
@@ -484,7 +483,6 @@ def test_codings_csv_mutants_import_whole_or_not_at_all(demo: Project, tmp_path:
     run_cases(tmp_path, ".csv", byte_mutations(original), 25, check)
 
 
-@pytest.mark.skipif(not AGREEMENT.is_dir(), reason="agreement fixtures not present")
 def test_ratings_table_mutants_report_or_refuse_cleanly(tmp_path: Path) -> None:
     original = (AGREEMENT / "hayes_krippendorff2007_5obs_40units.long.csv").read_bytes()
 

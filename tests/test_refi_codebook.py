@@ -24,9 +24,9 @@ from qualcode.refi.codebook import (
 )
 from qualcode.store import Project
 
-from .conftest import REPO_ROOT, SHARED_FIXTURES, rows
+from .conftest import REFERENCE, REPO_ROOT, rows
 
-REFI = SHARED_FIXTURES / "refi"
+REFI = REFERENCE / "refi"
 CODEBOOK_XSD = etree.XMLSchema(etree.parse(str(REFI / "Codebook.xsd")))
 
 

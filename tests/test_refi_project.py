@@ -26,9 +26,9 @@ from qualcode.refi.project_export import export_qdpx
 from qualcode.refi.project_import import import_qdpx
 from qualcode.store import Project
 
-from .conftest import REPO_ROOT, SHARED_FIXTURES, rows
+from .conftest import REFERENCE, REPO_ROOT, rows
 
-REFI = SHARED_FIXTURES / "refi"
+REFI = REFERENCE / "refi"
 NVIVO = REFI / "nvivo12.6win_oltas0517.qdpx"
 PROJECT_XSD = etree.XMLSchema(etree.parse(str(REFI / "Project.xsd")))
 NS = {"q": "urn:QDA-XML:project:1.0"}
