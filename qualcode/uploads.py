@@ -1,10 +1,12 @@
 """Ingesting files that arrive as bytes (uploads in the app), under their own names.
 
-The files are written to a private temporary folder with their original names
-(the names become document titles, and a manifest finds files by name), then
-go through `ingest_paths` like files on disk. Attributes typed in beside the
-upload (date, group, any other) travel in a manifest written for the batch.
-An upload over the size limit (qualcode.limits) is refused before it is written.
+Each upload is read from its bytes (nothing is written to disk) and stored like a
+file on disk (`qualcode.ingest.pipeline.ingest_document`), its name as the
+document's title and source: a changed re-upload of a stored name becomes that
+document's next version, an unchanged one adds nothing. Attributes typed in beside
+the upload (date, group, any other) apply to every file; an uploaded manifest gives
+them per file, by name. An upload over the size limit (qualcode.limits) is refused
+before it is read.
 
 Pseudonymised uploads can be reviewed first: `plan_uploads` runs detection once
 per file, `review_uploads` applies a researcher's added and kept strings to the
@@ -14,17 +16,23 @@ ingest apply exactly those reviewed plans.
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from qualcode.errors import InputError, QualcodeError
-from qualcode.ingest.manifest import STANDARD_FIELDS
+from qualcode.ingest.manifest import FileAttributes, file_attributes, parse_manifest
 from qualcode.ingest.model import ParsedDocument
-from qualcode.ingest.pipeline import IngestReport, Progress, ingest_paths
-from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
+from qualcode.ingest.pipeline import (
+    Added,
+    IngestJob,
+    IngestReport,
+    Progress,
+    ingest_document,
+    ingest_each,
+)
+from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document_bytes
 from qualcode.limits import max_file_bytes, too_large
 from qualcode.privacy import Pseudonymiser
 from qualcode.privacy.pseudonyms import PseudonymMap
@@ -35,8 +43,6 @@ from qualcode.privacy.review import (
     mapping_with,
 )
 from qualcode.store import Project
-
-MANIFEST_NAME = ".qualcode-upload-manifest.csv"
 
 
 @dataclass(frozen=True)
@@ -55,21 +61,22 @@ def _safe_name(name: str) -> str:
     return base
 
 
-def _write_manifest(
-    folder: Path, names: list[str], location: str | None, session: str | None,
-    attributes: dict[str, str],
-) -> Path:  # fmt: skip
-    extra = [k for k in attributes if k not in STANDARD_FIELDS]
-    path = folder / MANIFEST_NAME
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "location", "session", "date", "group", *extra])
-        for name in names:
-            writer.writerow([
-                name, location or "", session or "", attributes.get("date", ""),
-                attributes.get("group", ""), *(attributes[k] for k in extra),
-            ])  # fmt: skip
-    return path
+def _attributes_by_name(
+    manifest: Upload | None, attributes: dict[str, str], limit: int
+) -> Callable[[str], FileAttributes]:
+    """Each upload's attributes by its name: its manifest row, or the attributes given
+    for all; a manifest that cannot be used stops the import (QualcodeError)."""
+    if manifest is None:
+        shared = file_attributes(attributes)
+        return lambda name: shared
+    if len(manifest.data) > limit:
+        raise QualcodeError(f"{manifest.name}: {too_large(len(manifest.data), limit)}")
+    try:
+        parsed = parse_manifest(manifest.data, _safe_name(manifest.name))
+    except InputError as exc:
+        raise QualcodeError(f"{manifest.name}: {exc.problem}") from None
+    # entries and uploads are both bare names, resolved alike: a listed name matches
+    return lambda name: parsed.attributes_for(Path(name))
 
 
 def ingest_uploads(
@@ -98,70 +105,46 @@ def ingest_uploads(
     attributes = {k.strip(): v.strip() for k, v in (attributes or {}).items() if k.strip() and v}
     if manifest is not None and attributes:
         raise QualcodeError("give attributes in the manifest, or beside the upload, not both")
-    names = [_safe_name(f.name) for f in files]
-    duplicate = next((n for n in names if names.count(n) > 1), None)
-    if duplicate:
-        raise QualcodeError(f"two files are named '{duplicate}': rename one")
+    names = upload_names(files)
     limit = max_file_bytes(max_bytes)
-    if manifest is not None and len(manifest.data) > limit:
-        raise QualcodeError(f"{manifest.name}: {too_large(len(manifest.data), limit)}")
-    refused = [
-        {"path": name, "error": too_large(len(upload.data), limit)}
-        for name, upload in zip(names, files, strict=True)
-        if len(upload.data) > limit
-    ]
-    with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as tmp:
-        folder = Path(tmp)
-        paths = []
-        for name, upload in zip(names, files, strict=True):
-            if len(upload.data) > limit:
-                continue
-            path = folder / name
-            path.write_bytes(upload.data)
-            paths.append(path)
-        manifest_path = None
-        if manifest is not None:
-            manifest_path = folder / f".manifest{Path(_safe_name(manifest.name)).suffix.lower()}"
-            manifest_path.write_bytes(manifest.data)
-        elif attributes:
-            manifest_path = _write_manifest(folder, names, location, session, attributes)
-
-        def step(done: int, total: int, path: str) -> None:
-            if progress is not None:
-                progress(done, total, Path(path).name)
-
-        try:
-            report = ingest_paths(
-                project,
-                paths,
-                manifest=manifest_path,
-                location=location or None,
-                session=session or None,
-                actor=actor,
-                progress=step,
-                pseudonymise=pseudonymise,
-                max_bytes=limit,
-            )
-        except InputError as exc:  # only the manifest stops a whole import
-            label = manifest.name if manifest is not None else "the attributes"
-            raise QualcodeError(f"{label}: {exc.problem}") from None
-    report = _named(report, folder)
+    attributes_for = _attributes_by_name(manifest, attributes, limit)
+    refused: list[dict[str, str]] = []
+    jobs: list[IngestJob] = []
+    for name, upload in zip(names, files, strict=True):
+        if len(upload.data) > limit:
+            refused.append({"path": name, "error": too_large(len(upload.data), limit)})
+            continue
+        found = attributes_for(name).with_defaults(location or None, session or None)
+        store = partial(
+            ingest_upload, project, name, upload.data, found, actor, pseudonymise, limit
+        )
+        jobs.append((name, found, store))
+    report = ingest_each(jobs, progress)
     report.failed = [*refused, *report.failed]
     return report
 
 
-def _named(report: IngestReport, folder: Path) -> IngestReport:
-    """The report with temporary paths replaced by the files' names."""
-
-    def name(path: str) -> str:
-        candidate = Path(path)
-        return candidate.name if candidate.parent in (folder, folder.resolve()) else path
-
-    report.skipped = [name(p) for p in report.skipped]
-    report.failed = [{**f, "path": name(f["path"])} for f in report.failed]
-    report.without_location_session = [name(p) for p in report.without_location_session]
-    report.unlisted = [name(p) for p in report.unlisted]
-    return report
+def ingest_upload(
+    project: Project,
+    name: str,
+    data: bytes,
+    attributes: FileAttributes,
+    actor: str = "app",
+    pseudonymise: Pseudonymiser | None = None,
+    max_bytes: int | None = None,
+) -> Added:
+    """Store one upload (already a safe file name) in one transaction; (document id,
+    segments) or None if already stored. InputError names the file by `name`."""
+    return ingest_document(
+        project,
+        read_document_bytes(data, name, max_bytes=max_bytes),
+        title=name,
+        source=name,
+        label=name,
+        attributes=attributes,
+        actor=actor,
+        pseudonymise=pseudonymise,
+    )
 
 
 def accepted_suffixes() -> list[str]:
@@ -182,15 +165,9 @@ def read_upload(upload: Upload, max_bytes: int | None = None) -> ParsedDocument:
     """One upload parsed as ingest will parse it; InputError naming the file if it cannot be."""
     name = _safe_name(upload.name)
     limit = max_file_bytes(max_bytes)
-    if len(upload.data) > limit:
+    if len(upload.data) > limit:  # the size first, as ingest_uploads refuses it
         raise InputError(name, too_large(len(upload.data), limit))
-    with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(upload.data)
-        try:
-            return read_document(path, max_bytes=limit)
-        except InputError as exc:
-            raise InputError(name, exc.problem) from None
+    return read_document_bytes(upload.data, name, max_bytes=limit)
 
 
 @dataclass(frozen=True)

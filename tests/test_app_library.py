@@ -3,6 +3,7 @@ segments, and supervisor-only agreement reads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,102 @@ def test_uploads_can_be_pseudonymised_before_storing(project: Project, tmp_path:
     assert "07700 900123" not in stored and "ana@example.org" not in stored
     assert "LS1 4AB" not in stored and "[" in stored
     assert pseudonymiser.summary()["replacements"] >= 3 and log.exists()
+    logged = json.loads(log.read_text(encoding="utf-8"))["documents"]
+    assert [(d["document"], d["source_path"]) for d in logged] == [("call.txt", "call.txt")]
+
+
+def test_a_changed_reupload_supersedes_and_an_unchanged_one_is_skipped(
+    project: Project,
+) -> None:
+    first, second = b"YP1: I have my own room now.\n", b"YP1: I share a room again.\n"
+    ingest_uploads(project, [Upload("session one.txt", first)])
+    report = ingest_uploads(project, [Upload("C:\\Users\\ana\\session one.txt", second)])
+    assert (report.documents_added, report.skipped, report.failed) == (1, [], [])
+    assert rows(
+        project, "SELECT id, title, source_path, version, supersedes FROM documents ORDER BY id"
+    ) == [
+        (1, "session one.txt", "session one.txt", 1, None),
+        (2, "session one.txt", "session one.txt", 2, 1),
+    ]
+    assert rows(project, "SELECT id, text FROM current_documents") == [
+        (2, "YP1: I share a room again.\n")
+    ]
+    unchanged = ingest_uploads(project, [Upload("session one.txt", second)])
+    assert (unchanged.documents_added, unchanged.skipped) == (0, ["session one.txt"])
+    reverted = ingest_uploads(project, [Upload("session one.txt", first)])
+    assert reverted.documents_added == 1
+    assert rows(project, "SELECT id, version, supersedes, text FROM current_documents") == [
+        (3, 3, 2, "YP1: I have my own room now.\n")
+    ]
+    assert (
+        rows(project, "SELECT detail->>'path' FROM action_log WHERE action = 'ingest' ORDER BY id")
+        == [("session one.txt",)] * 3
+    )
+
+
+def test_uploads_write_no_temporary_files(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uploads are read from their bytes: any tempfile call fails the test, and the
+    temporary folder stays empty."""
+    import tempfile
+
+    from qualcode.privacy import Pseudonymiser
+    from qualcode.uploads import plan_uploads
+
+    from .test_readers import make_docx
+
+    docx_bytes = make_docx(tmp_path / "made.docx").read_bytes()
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    (tmp_path / "log").mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an upload wrote a temporary file")
+
+    for name in (
+        "TemporaryDirectory", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile",
+        "mkstemp", "mkdtemp", "mktemp",
+    ):  # fmt: skip
+        monkeypatch.setattr(tempfile, name, refuse)
+    files = [
+        Upload("workshop.docx", docx_bytes),
+        Upload("items.csv", b"speaker,text\nYP1,Feeling safe at home.\n"),
+        Upload("broken.docx", b"PK\x03\x04 not a zip"),
+    ]
+    report = ingest_uploads(
+        project, files, location="Leeds", session="1", attributes={"Facilitator": "Sam"}
+    )
+    assert report.documents_added == 2
+    assert report.failed == [
+        {"path": "broken.docx", "error": "not a valid .docx (truncated or corrupt zip)"}
+    ]
+    assert rows(
+        project,
+        "SELECT d.title, d.source_path, d.format, a.name, a.value FROM documents d "
+        "JOIN document_attributes a ON a.document_id = d.id ORDER BY d.id",
+    ) == [
+        ("workshop.docx", "workshop.docx", "docx", "facilitator", "Sam"),
+        ("items.csv", "items.csv", "csv", "facilitator", "Sam"),
+    ]
+    manifest = Upload("manifest.yaml", b"- file: notes.txt\n  location: York\n  session: 2\n")
+    report = ingest_uploads(project, [Upload("notes.txt", b"YP2: Hi.\n")], manifest=manifest)
+    assert report.documents_added == 1 and report.without_location_session == []
+    assert rows(project, "SELECT name FROM cases ORDER BY id") == [
+        ("Leeds / session 1",),
+        ("York / session 2",),
+    ]
+    planned = plan_uploads(
+        files, Pseudonymiser.open(tmp_path / "log" / "p.json", project.path, use_ner=False)
+    )
+    assert [(p.name, p.plan is not None, p.error) for p in planned] == [
+        ("workshop.docx", True, None),
+        ("items.csv", True, None),
+        ("broken.docx", False, "not a valid .docx (truncated or corrupt zip)"),
+    ]
+    assert list(temp.iterdir()) == []
 
 
 @pytest.fixture

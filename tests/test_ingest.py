@@ -349,3 +349,68 @@ def test_cli_malformed_codebook_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == f"error: {codebook}: code 'a': missing required field 'definition'\n"
     assert run_cli("status", "--json", db=db).stdout.count('"codebook_version": null') == 1
+
+
+def _versions(project: Project) -> list[tuple]:
+    return rows(project, "SELECT id, version, supersedes, text FROM documents ORDER BY id")
+
+
+def test_returning_to_earlier_content_makes_a_new_current_version(
+    project: Project, tmp_path: Path
+) -> None:
+    first, second = TRANSCRIPT, TRANSCRIPT + "YP2: And a safe room.\n"
+    path = write(tmp_path / "s1.txt", first)
+    ingest_paths(project, [path])
+    write(path, second)
+    ingest_paths(project, [path])
+    write(path, first)  # back to the first version's text
+    report = ingest_paths(project, [path])
+    assert (report.documents_added, report.skipped, report.document_ids) == (1, [], [3])
+    assert report.segments_added == 11
+    assert _versions(project) == [(1, 1, None, first), (2, 2, 1, second), (3, 3, 2, first)]
+    assert rows(project, "SELECT id, version, text FROM current_documents") == [(3, 3, first)]
+    assert rows(project, "SELECT count(*) FROM segments WHERE document_id = 3") == [(11,)]
+    logged = rows(
+        project,
+        "SELECT detail->>'document_id', detail->>'version' FROM action_log "
+        "WHERE action = 'ingest' ORDER BY id",
+    )
+    assert logged == [("1", "1"), ("2", "2"), ("3", "3")]
+    again = ingest_paths(project, [path])  # now the current version: nothing added
+    assert (again.documents_added, again.skipped) == (0, [str(path)])
+    assert rows(project, "SELECT count(*) FROM documents") == [(3,)]
+
+
+def test_a_file_moved_within_its_case_reverts_by_name(project: Project, tmp_path: Path) -> None:
+    """Same file name, same location and session, another folder: the same document."""
+    first, second = TRANSCRIPT, TRANSCRIPT.replace("good day", "bad day")
+    ingest_paths(project, [write(tmp_path / "a" / "s1.txt", first)], location="L1", session="1")
+    ingest_paths(project, [write(tmp_path / "b" / "s1.txt", second)], location="L1", session="1")
+    moved = write(tmp_path / "c" / "s1.txt", first)
+    report = ingest_paths(project, [moved], location="L1", session="1")
+    assert report.documents_added == 1
+    assert _versions(project) == [(1, 1, None, first), (2, 2, 1, second), (3, 3, 2, first)]
+    assert rows(project, "SELECT id, source_path FROM current_documents") == [
+        (3, str(moved.resolve()))
+    ]
+    assert rows(project, "SELECT count(*) FROM cases") == [(1,)]
+    other_case = ingest_paths(project, [moved], location="L2", session="1")
+    assert other_case.skipped == [str(moved)]  # known by its path: unchanged
+    assert rows(project, "SELECT count(*) FROM cases") == [(1,)]  # a skip creates no case
+
+
+def test_a_copy_of_a_current_document_is_skipped(project: Project, tmp_path: Path) -> None:
+    """A file no stored document is known by adds nothing when a current document holds
+    its text, but is stored when only a superseded version does."""
+    first, second = TRANSCRIPT, TRANSCRIPT.replace("good day", "bad day")
+    path = write(tmp_path / "s1.txt", first)
+    ingest_paths(project, [path])
+    copy = write(tmp_path / "copy" / "s1.txt", first)
+    assert ingest_paths(project, [copy]).skipped == [str(copy)]
+    write(path, second)
+    ingest_paths(project, [path])
+    report = ingest_paths(project, [copy])  # its text is now only a superseded version's
+    assert (report.documents_added, report.skipped) == (1, [])
+    assert rows(
+        project, "SELECT id, version, supersedes, source_path FROM current_documents ORDER BY id"
+    ) == [(2, 2, 1, str(path.resolve())), (3, 1, None, str(copy.resolve()))]

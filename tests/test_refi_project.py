@@ -707,3 +707,40 @@ def test_export_needs_something_and_a_codebook_alone_is_valid(
         "memos": 0,
     }
     assert current_codebook(target) == current_codebook(project)
+
+
+def test_import_stores_documents_through_the_one_document_insert(
+    source_project: Project, exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New sources go through `pipeline.store_document` as version 1 of a document from
+    the archive; a re-import reuses them and stores none."""
+    import hashlib
+
+    stored: list[str] = []
+    real = project_import.store_document
+
+    def spy(con: object, parsed: object, segments: object, **kwargs: object) -> object:
+        stored.append(str(kwargs["title"]))
+        return real(con, parsed, segments, **kwargs)
+
+    monkeypatch.setattr(project_import, "store_document", spy)
+    target = Project.init(tmp_path / "b.duckdb")
+    import_qdpx(target, exported)
+    assert sorted(stored) == [
+        "emoji.txt",
+        "loc1_s1_good_day_outputs.csv",
+        "loc2_s3_perfect_professional.srt",
+    ]
+    documents = rows(
+        target,
+        "SELECT title, source_path, version, supersedes, content_hash, text FROM documents "
+        "ORDER BY title",
+    )
+    assert [d[:4] for d in documents] == [
+        (title, str(exported.resolve()), 1, None) for title in sorted(stored)
+    ]
+    assert all(d[4] == hashlib.sha256(d[5].encode("utf-8")).hexdigest() for d in documents)
+    assert rows(target, SEGMENT_ROWS) == rows(source_project, SEGMENT_ROWS)
+    assert rows(target, ATTRIBUTE_ROWS) == rows(source_project, ATTRIBUTE_ROWS)
+    stored.clear()
+    assert import_qdpx(target, exported).documents_reused == 3 and stored == []

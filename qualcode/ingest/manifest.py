@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,10 +111,23 @@ def read_manifest(path: str | Path, max_bytes: int | None = None) -> Manifest:
     """Parse a CSV or YAML manifest within the size limit (None: the configured one,
     see qualcode.limits); InputError names the file and the problem."""
     path = Path(path)
+    _check_format(path)
+    return parse_manifest(read_limited(path, max_bytes), path)
+
+
+def _check_format(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".csv"):
         raise InputError(path, f"unsupported manifest format '{suffix}' (use .csv or .yaml)")
-    text = decode_bytes(read_limited(path, max_bytes), path)
+
+
+def parse_manifest(data: bytes, path: str | Path) -> Manifest:
+    """A manifest from its bytes (an upload), as `read_manifest` parses the file `path`:
+    `path` names it in errors, and its file entries are relative to `path`'s folder."""
+    path = Path(path)
+    _check_format(path)
+    suffix = path.suffix.lower()
+    text = decode_bytes(data, path)
     if suffix in (".yaml", ".yml"):
         raw_rows = _rows_from_yaml(text, path)
     else:
@@ -127,7 +141,17 @@ def read_manifest(path: str | Path, max_bytes: int | None = None) -> Manifest:
         target = (base / name).resolve()
         if target in rows:
             raise InputError(path, f"manifest lists '{name}' twice")
-        standard = {key: _clean(row.pop(key, None)) for key in STANDARD_FIELDS}
-        extra = {str(k): v for k, v in ((k, _clean(v)) for k, v in row.items()) if v is not None}
-        rows[target] = FileAttributes(**standard, extra=extra)
+        rows[target] = file_attributes(row)
     return Manifest(path=path, rows=rows)
+
+
+def file_attributes(values: Mapping[str, Any]) -> FileAttributes:
+    """One document's attributes from name -> value pairs, named as manifest columns are
+    (any case; participant_group for group); blank values are left out."""
+    row = {
+        _ALIASES.get(name, name): v
+        for name, v in ((str(k).strip().lower(), v) for k, v in values.items())
+    }
+    standard = {key: _clean(row.pop(key, None)) for key in STANDARD_FIELDS}
+    extra = {str(k): v for k, v in ((k, _clean(v)) for k, v in row.items()) if v is not None}
+    return FileAttributes(**standard, extra=extra)

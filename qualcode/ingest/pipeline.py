@@ -1,16 +1,23 @@
 """Ingest: read each file, segment it, and store it in its own transaction.
 
 A bad file is reported with its path and reason and leaves no rows; the other
-files still go in. Re-ingesting content already in the project adds nothing; a
-changed file at the path of a stored one (or with its name, in the same case)
-becomes that document's next version; codings on the old version stay.
+files still go in. A document is known by its source (a file's resolved path, an
+upload's name), or else by its file name in the same case. Re-ingesting the
+content of that document's current version adds nothing; any other content (an
+edit, or a return to an earlier version's text) becomes its next version, and
+codings on the old version stay. A file matching no stored document adds nothing
+when a current document already holds its content (the same file copied).
+
+`store_document` is the one insert of a document, its attributes and segments,
+used by file ingest, uploads (`qualcode.uploads`) and REFI import.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +39,12 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, path) after each file."""
+
+Added = tuple[int, int] | None
+"""What storing one file gave: (document id, segments), or None if already stored."""
+
+IngestJob = tuple[str, FileAttributes, Callable[[], Added]]
+"""One file to ingest: its label in the report, its attributes, and the call storing it."""
 
 _SKIPPED_NAMES = ("readme", "manifest")
 
@@ -55,6 +68,15 @@ class IngestReport:
             "skipped": self.skipped,
             "failed": self.failed,
         }
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One stored version of a document: its id, version number and content hash."""
+
+    id: int
+    version: int
+    content_hash: str
 
 
 def collect_files(
@@ -112,27 +134,44 @@ def ingest_paths(
     limit = max_file_bytes(max_bytes)
     parsed_manifest = read_manifest(manifest, limit) if manifest is not None else None
     files, unlisted = collect_files(paths, parsed_manifest)
-    report = IngestReport(unlisted=[str(p) for p in unlisted])
-    for done, path in enumerate(files, start=1):
+    jobs: list[IngestJob] = []
+    for path in files:
+        attributes = (
+            parsed_manifest.attributes_for(path) if parsed_manifest else FileAttributes()
+        ).with_defaults(location, session)
+        store = partial(ingest_file, project, path, attributes, actor, pseudonymise, limit)
+        jobs.append((str(path), attributes, store))
+    report = ingest_each(jobs, progress)
+    report.unlisted = [str(p) for p in unlisted]
+    return report
+
+
+def ingest_each(
+    jobs: Sequence[IngestJob],
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Run each file's store (label, attributes, store) in turn and report it by its label.
+
+    A store raising InputError makes that file failed; the others still run.
+    """
+    report = IngestReport()
+    for done, (label, attributes, store) in enumerate(jobs, start=1):
         try:
-            attributes = (
-                parsed_manifest.attributes_for(path) if parsed_manifest else FileAttributes()
-            ).with_defaults(location, session)
-            added = ingest_file(project, path, attributes, actor, pseudonymise, limit)
+            added = store()
         except InputError as exc:
-            report.failed.append({"path": str(path), "error": exc.problem})
+            report.failed.append({"path": label, "error": exc.problem})
         else:
             if added is None:
-                report.skipped.append(str(path))
+                report.skipped.append(label)
             else:
                 document_id, n_segments = added
                 report.documents_added += 1
                 report.segments_added += n_segments
                 report.document_ids.append(document_id)
                 if not (attributes.location and attributes.session):
-                    report.without_location_session.append(str(path))
+                    report.without_location_session.append(label)
         if progress is not None:
-            progress(done, len(files), str(path))
+            progress(done, len(jobs), label)
     return report
 
 
@@ -140,14 +179,25 @@ def read_and_segment(
     path: Path, pseudonymise: Pseudonymiser | None = None, max_bytes: int | None = None
 ) -> tuple[ParsedDocument, list[Segment]]:
     """Parse (and pseudonymise) then segment one file; InputError when it holds nothing to code."""
+    return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise)
+
+
+def _read_file(path: Path, max_bytes: int | None) -> ParsedDocument:
     if not path.exists():
         raise InputError(path, "no such file")
-    parsed = read_document(path, max_bytes=max_bytes)
+    return read_document(path, max_bytes=max_bytes)
+
+
+def _segment_parsed(
+    parsed: ParsedDocument, label: str | Path, pseudonymise: Pseudonymiser | None = None
+) -> tuple[ParsedDocument, list[Segment]]:
+    """Pseudonymise (when asked) then segment a parsed document; InputError naming `label`
+    when it holds nothing to code."""
     if pseudonymise is not None:
         parsed = pseudonymise.transform(parsed)
     segments = segment_document(parsed)
     if not segments:
-        raise InputError(path, "no text to code (every turn is empty)")
+        raise InputError(label, "no text to code (every turn is empty)")
     return parsed, segments
 
 
@@ -158,83 +208,176 @@ def ingest_file(
     actor: str = "cli",
     pseudonymise: Pseudonymiser | None = None,
     max_bytes: int | None = None,
-) -> tuple[int, int] | None:
+) -> Added:
     """Store one file in one transaction; (document id, segments) or None if already stored.
 
-    With `pseudonymise`, the replacement log is saved inside the transaction, after the
-    rows are in: if saving fails, the document is rolled back. A file over `max_bytes`
+    The document's source is the file's resolved path. A file over `max_bytes`
     (None: the configured limit) is refused before it is read.
     """
+    return ingest_document(
+        project,
+        _read_file(path, max_bytes),
+        title=path.name,
+        source=str(path.resolve()),
+        label=str(path),
+        attributes=attributes,
+        actor=actor,
+        pseudonymise=pseudonymise,
+    )
+
+
+def ingest_document(
+    project: Project,
+    parsed: ParsedDocument,
+    *,
+    title: str,
+    source: str,
+    label: str,
+    attributes: FileAttributes,
+    actor: str = "cli",
+    pseudonymise: Pseudonymiser | None = None,
+) -> Added:
+    """Segment and store one parsed file in one transaction, as the module docstring says;
+    (document id, segments) or None if already stored.
+
+    `title` and `source` are stored (and identify the document, with its case);
+    `label` names the file in errors, the action log and the replacement log. With
+    `pseudonymise`, the replacement log is saved inside the transaction, after the rows
+    are in: if saving fails, the document is rolled back.
+    """
     actor = recorded_as(project, actor)
-    parsed, segments = read_and_segment(path, pseudonymise, max_bytes)
-    digest = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+    parsed, segments = _segment_parsed(parsed, label, pseudonymise)
+    digest = content_hash(parsed.text)
     with project.transaction() as con:
-        if con.execute(
-            "SELECT 1 FROM documents WHERE content_hash = ? LIMIT 1", [digest]
-        ).fetchone():
+        current = current_version(con, source, title, find_case(con, attributes))
+        if already_stored(con, current, digest):
             return None
-        case_id = _case_id(con, attributes)
-        previous = _previous_version(con, path, case_id)
-        document_id = con.execute(
-            "INSERT INTO documents (title, source_path, format, content_hash, version, "
-            "supersedes, text, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [
-                path.name,
-                str(path.resolve()),
-                parsed.format,
-                digest,
-                previous[1] + 1 if previous else 1,
-                previous[0] if previous else None,
-                parsed.text,
-                case_id,
-            ],
-        ).fetchone()[0]
-        if attributes.extra:
-            con.executemany(
-                "INSERT INTO document_attributes (document_id, name, value) VALUES (?, ?, ?)",
-                [[document_id, name, value] for name, value in attributes.extra.items()],
-            )
-        insert_segments(con, document_id, segments)
+        stored = store_document(
+            con,
+            parsed,
+            segments,
+            title=title,
+            source=source,
+            case_id=case_for(con, attributes),
+            attributes=attributes.extra,
+            previous=current,
+        )
         if pseudonymise is not None:
-            pseudonymise.commit(parsed, document_id, path, project.path)
+            pseudonymise.commit(parsed, stored.id, label, project.path)
         log_action(
             con,
             actor,
             "ingest",
             {
-                "document_id": document_id,
-                "path": str(path),
+                "document_id": stored.id,
+                "path": label,
                 "segments": len(segments),
-                "version": previous[1] + 1 if previous else 1,
+                "version": stored.version,
                 "pseudonymised": pseudonymise is not None,
             },
         )
-    return document_id, len(segments)
+    return stored.id, len(segments)
 
 
-def _previous_version(
-    con: duckdb.DuckDBPyConnection, path: Path, case_id: int | None
-) -> tuple[int, int] | None:
-    """(id, version) of the latest stored version of this file: same source path,
-    or else same file name in the same case."""
-    row = con.execute(
-        "SELECT id, version FROM documents WHERE source_path = ? ORDER BY version DESC LIMIT 1",
-        [str(path.resolve())],
-    ).fetchone()
+def content_hash(text: str) -> str:
+    """The hash stored with a document's text (sha256 of its UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def current_version(
+    con: duckdb.DuckDBPyConnection, source: str, title: str, case_id: int | None
+) -> StoredVersion | None:
+    """The current version of the document stored from `source`, or else of the one
+    named `title` in case `case_id`; None when there is none."""
+    query = "SELECT id, version, content_hash FROM current_documents WHERE "
+    order = " ORDER BY version DESC, id DESC LIMIT 1"
+    row = con.execute(query + "source_path = ?" + order, [source]).fetchone()
     if row is None and case_id is not None:
-        row = con.execute(
-            "SELECT id, version FROM documents WHERE title = ? AND case_id = ? "
-            "ORDER BY version DESC LIMIT 1",
-            [path.name, case_id],
+        row = con.execute(query + "title = ? AND case_id = ?" + order, [title, case_id]).fetchone()
+    return StoredVersion(*row) if row else None
+
+
+def already_stored(
+    con: duckdb.DuckDBPyConnection, current: StoredVersion | None, digest: str
+) -> bool:
+    """Whether content with `digest` adds nothing: it is the document's current version,
+    or (for a document not stored yet) a current document already holds it. Superseded
+    versions never count, so returning to an earlier text makes a new version."""
+    if current is not None:
+        return current.content_hash == digest
+    return (
+        con.execute(
+            "SELECT 1 FROM current_documents WHERE content_hash = ? LIMIT 1", [digest]
         ).fetchone()
-    return row
+        is not None
+    )
 
 
-def _case_id(con: duckdb.DuckDBPyConnection, attributes: FileAttributes) -> int | None:
-    """The case (workshop session at a location) of a document, created on first use."""
+def store_document(
+    con: duckdb.DuckDBPyConnection,
+    parsed: ParsedDocument,
+    segments: Sequence[Segment],
+    *,
+    title: str,
+    source: str,
+    case_id: int | None = None,
+    attributes: Mapping[str, str] | None = None,
+    previous: StoredVersion | None = None,
+) -> StoredVersion:
+    """Insert a parsed document with its attributes and segments, in the caller's transaction.
+
+    The text and format of `parsed` are stored under `title` and `source`; with
+    `previous`, the document is its next version and `supersedes` it, else version 1.
+    Deciding whether to store (see `already_stored`) is the caller's.
+    """
+    digest = content_hash(parsed.text)
+    version = previous.version + 1 if previous else 1
+    document_id = con.execute(
+        "INSERT INTO documents (title, source_path, format, content_hash, version, "
+        "supersedes, text, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            title,
+            source,
+            parsed.format,
+            digest,
+            version,
+            previous.id if previous else None,
+            parsed.text,
+            case_id,
+        ],
+    ).fetchone()[0]
+    if attributes:
+        con.executemany(
+            "INSERT INTO document_attributes (document_id, name, value) VALUES (?, ?, ?)",
+            [[document_id, name, value] for name, value in attributes.items()],
+        )
+    if segments:
+        insert_segments(con, document_id, segments)
+    return StoredVersion(document_id, version, digest)
+
+
+def _case_name(attributes: FileAttributes) -> str | None:
+    """The case (workshop session at a location) a document's attributes name, if any."""
     if not (attributes.location or attributes.session):
         return None
-    name = f"{attributes.location or '?'} / session {attributes.session or '?'}"
+    return f"{attributes.location or '?'} / session {attributes.session or '?'}"
+
+
+def find_case(con: duckdb.DuckDBPyConnection, attributes: FileAttributes) -> int | None:
+    """The stored case of a document's attributes, without creating it."""
+    name = _case_name(attributes)
+    if name is None:
+        return None
+    row = con.execute("SELECT id FROM cases WHERE name = ?", [name]).fetchone()
+    return row[0] if row else None
+
+
+def case_for(con: duckdb.DuckDBPyConnection, attributes: FileAttributes) -> int | None:
+    """The case of a document, created on first use; a stored case gains a missing date
+    or group."""
+    name = _case_name(attributes)
+    if name is None:
+        return None
     row = con.execute("SELECT id, date, participant_group FROM cases WHERE name = ?", [name])
     found = row.fetchone()
     if found:
@@ -254,7 +397,7 @@ def _case_id(con: duckdb.DuckDBPyConnection, attributes: FileAttributes) -> int 
 
 
 def insert_segments(
-    con: duckdb.DuckDBPyConnection, document_id: int, segments: list[Segment]
+    con: duckdb.DuckDBPyConnection, document_id: int, segments: Sequence[Segment]
 ) -> None:
     """Bulk-insert a document's segments inside the caller's transaction."""
     table = pa.table(

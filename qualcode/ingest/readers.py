@@ -1,6 +1,7 @@
 """Read source files (transcripts, captions, workshop outputs) into ParsedDocuments.
 
-`read_document` picks a reader by suffix. Every reader returns the text to
+`read_document` picks a reader by suffix (`read_document_bytes` does the same for
+bytes already in memory, such as an upload). Every reader returns the text to
 store and its turns, whose offsets index that text exactly, and turns any
 problem with the file (size, encoding, corruption, missing columns) into an
 InputError: library exceptions never escape.
@@ -31,7 +32,7 @@ from qualcode.errors import InputError
 from qualcode.ingest.decode import EMPTY, decode_bytes
 from qualcode.ingest.model import ParsedDocument, Turn
 from qualcode.ingest.turns import normalise_speaker, speaker_prefix, split_turns
-from qualcode.limits import RAISE_HINT, format_size, max_file_bytes, read_limited
+from qualcode.limits import RAISE_HINT, check_size, format_size, max_file_bytes, read_limited
 
 TEXT_COLUMNS = ("text", "content", "note", "item", "response")
 SPEAKER_COLUMNS = ("speaker", "author", "participant", "who")
@@ -51,6 +52,33 @@ def read_document(path: Path | str, *, max_bytes: int | None = None) -> ParsedDo
     before parsing.
     """
     path = Path(path)
+    reader = _reader_for(path)
+    limit = max_file_bytes(max_bytes)
+    data = read_limited(path, limit)
+    if not data:
+        raise InputError(path, EMPTY)
+    return reader(data, path, limit)
+
+
+def read_document_bytes(
+    data: bytes, name: Path | str, *, max_bytes: int | None = None
+) -> ParsedDocument:
+    """Read a file's bytes (an upload) as `read_document` reads the file `name`.
+
+    The reader is picked by the suffix of `name`, the same limits apply and errors
+    name `name`; nothing is written to disk.
+    """
+    path = Path(name)
+    reader = _reader_for(path)
+    limit = max_file_bytes(max_bytes)
+    check_size(path, len(data), limit)
+    if not data:
+        raise InputError(path, EMPTY)
+    return reader(data, path, limit)
+
+
+def _reader_for(path: Path) -> _Reader:
+    """The reader for a file's suffix; InputError for an unsupported one."""
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
@@ -58,11 +86,7 @@ def read_document(path: Path | str, *, max_bytes: int | None = None) -> ParsedDo
         raise InputError(
             path, f"unsupported format {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
         )
-    limit = max_file_bytes(max_bytes)
-    data = read_limited(path, limit)
-    if not data:
-        raise InputError(path, EMPTY)
-    return reader(data, path, limit)
+    return reader
 
 
 def _brief(exc: BaseException) -> str:

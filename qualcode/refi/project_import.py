@@ -52,7 +52,7 @@ from qualcode.codebook.yaml_io import codebook_to_yaml
 from qualcode.coding import Decision, append_decisions
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.model import ParsedDocument
-from qualcode.ingest.pipeline import insert_segments
+from qualcode.ingest.pipeline import store_document
 from qualcode.ingest.segment import Segment, segment_document
 from qualcode.ingest.turns import split_turns
 from qualcode.refi.positions import PositionUnit
@@ -136,30 +136,27 @@ def _store_document(
     path: Path,
     report: ImportReport,
 ) -> _Anchors:
+    """A source's document, reused or stored as a new one (`store_document`), ready
+    for anchoring its selections."""
     document_id = _stored_document(con, source.digest)
-    if document_id is not None:
-        report.documents_reused += 1
+    if document_id is None:
+        document_id = store_document(
+            con,
+            ParsedDocument(text=source.text, format=source.format, turns=[]),
+            source.segments if source.segments is not None else _segment(source.text),
+            title=source.name,
+            source=str(path.resolve()),
+            case_id=case_ids.get(source.case) if source.case else None,
+            attributes=source.attributes,
+        ).id
     else:
-        segments = source.segments if source.segments is not None else _segment(source.text)
-        document_id = con.execute(
-            "INSERT INTO documents (title, source_path, format, content_hash, text, case_id) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            [
-                source.name,
-                str(path.resolve()),
-                source.format,
-                source.digest,
-                source.text,
-                case_ids.get(source.case) if source.case else None,
-            ],
-        ).fetchone()[0]
-        if segments:
-            insert_segments(con, document_id, segments)
-    if source.attributes:
-        con.executemany(
-            "INSERT OR IGNORE INTO document_attributes (document_id, name, value) VALUES (?, ?, ?)",
-            [[document_id, name, value] for name, value in source.attributes.items()],
-        )
+        report.documents_reused += 1
+        if source.attributes:  # the stored document gains those it lacks
+            con.executemany(
+                "INSERT OR IGNORE INTO document_attributes (document_id, name, value) "
+                "VALUES (?, ?, ?)",
+                [[document_id, name, value] for name, value in source.attributes.items()],
+            )
     rows = con.execute(
         "SELECT id, start_offset, end_offset FROM segments WHERE document_id = ? "
         "ORDER BY start_offset",
