@@ -5,12 +5,15 @@ applies to about 5% of segments, coders agreeing about 85% of the time), then
 times the whole per-code report without confidence intervals, and beside it the
 `krippendorff` package alone computing alpha for each code on the same data.
 
-    .venv/bin/python benchmarks/bench_agreement.py [segments] [codes] [coders]
+    .venv/bin/python benchmarks/bench_agreement.py [segments] [codes] [coders] [--quick]
+
+(defaults 100000 40 3; --quick: 5000 segments x 10 codes x 3 coders unless given, a smoke
+run of a couple of seconds)
 """
 
 from __future__ import annotations
 
-import resource
+import argparse
 import sys
 import tempfile
 import time
@@ -25,6 +28,14 @@ from qualcode.codebook.model import Code, Codebook
 from qualcode.codebook.versions import store_codebook
 from qualcode.codebook.yaml_io import codebook_to_yaml
 from qualcode.store import Project
+
+try:
+    import resource
+except ImportError:  # Windows: no ru_maxrss, peak memory prints as n/a
+    resource = None
+
+FULL = {"segments": 100_000, "codes": 40, "coders": 3}
+QUICK = {"segments": 5_000, "codes": 10, "coders": 3}
 
 
 def build(path: Path, n_segments: int, n_codes: int, n_coders: int) -> Project:
@@ -78,8 +89,28 @@ def build(path: Path, n_segments: int, n_codes: int, n_coders: int) -> Project:
     return project
 
 
+def peak_mb() -> str:
+    """Peak resident memory in MB (MiB): ru_maxrss is bytes on macOS, kilobytes on Linux."""
+    if resource is None:
+        return "n/a"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return f"{peak / (1024 * 1024 if sys.platform == 'darwin' else 1024):.0f} MB"
+
+
 def main() -> None:
-    n_segments, n_codes, n_coders = (int(a) for a in (sys.argv[1:] + ["100000", "40", "3"])[:3])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name, value in FULL.items():
+        parser.add_argument(name, type=int, nargs="?", help=f"default {value}")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: " + ", ".join(f"{v} {k}" for k, v in QUICK.items()),
+    )
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    n_segments, n_codes, n_coders = (
+        sizes[k] if getattr(args, k) is None else getattr(args, k) for k in FULL
+    )
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         project = build(Path(tmp) / "bench.duckdb", n_segments, n_codes, n_coders)
@@ -108,8 +139,7 @@ def main() -> None:
             )
         package = time.perf_counter() - started
         print(f"krippendorff package alone, alpha for each code: {package:.2f} s")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory {peak:.0f} MB")
+        print(f"peak memory {peak_mb()}")
 
 
 if __name__ == "__main__":

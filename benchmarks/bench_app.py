@@ -12,6 +12,10 @@ moves on, and limit 20), and prints the medians in milliseconds. Goal: an accept
 well under 300 ms of server time.
 
     .venv/bin/python benchmarks/bench_app.py [--segments N] [--events N] [--repeat N]
+        [--quick]
+
+(defaults 20000 segments, 60000 events, 30 repeats; --quick: 2000 segments, 6000
+events, 5 repeats unless given, a smoke run of a few seconds)
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ CODERS = ["coder_a", "coder_b", "coder_c"]
 CODER = "coder_a"
 MODEL = "bench-model"
 QUEUE_PAGE = 21  # the Code page asks for 20 upcoming segments plus the one it shows
+FULL = {"segments": 20_000, "events": 60_000, "repeat": 30}
+QUICK = {"segments": 2_000, "events": 6_000, "repeat": 5}
 WORDS = "I felt safe at school and my friends helped me with English when I was scared".split()
 
 
@@ -158,10 +164,17 @@ def _timed(call: Callable[[], object]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--segments", type=int, default=20_000)
-    parser.add_argument("--events", type=int, default=60_000)
-    parser.add_argument("--repeat", type=int, default=30)
+    for name, value in FULL.items():
+        parser.add_argument(f"--{name}", type=int, help=f"default {value:,}")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: " + ", ".join(f"{v:,} {k}" for k, v in QUICK.items()),
+    )
     args = parser.parse_args()
+    for name, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         project = build(Path(tmp) / "bench.duckdb", args.segments, args.events)

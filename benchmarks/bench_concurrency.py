@@ -23,7 +23,11 @@ a clean ProjectError), lost (reported committed but missing: must be 0), extra (
 but never reported: must be 0), lock waits and the longest wait.
 
     .venv/bin/python benchmarks/bench_concurrency.py [--seconds 60] [--sessions 2]
-        [--lock-timeout 5] [--think 0.02 0.2]
+        [--lock-timeout 5] [--think 0.02 0.2] [--quick]
+
+(--quick: 3 seconds of writing unless --seconds is given, a smoke run of about ten seconds
+with the demo build.) The project lives in a temporary directory, removed at the end.
+Exits with 1 if a decision was lost or extra, or a writer failed unexpectedly.
 """
 
 from __future__ import annotations
@@ -165,13 +169,24 @@ def waits_from(stderr: str) -> tuple[list[tuple[str, float]], int, list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, help="default 60")
     parser.add_argument("--sessions", type=int, default=2)
     parser.add_argument("--lock-timeout", type=float, default=5.0)
     parser.add_argument("--think", type=float, nargs=2, default=(0.02, 0.2))
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 seconds")
     args = parser.parse_args()
+    if args.seconds is None:
+        args.seconds = 3.0 if args.quick else 60.0
+    with tempfile.TemporaryDirectory(
+        prefix="qualcode-bench-concurrency-", ignore_cleanup_errors=True
+    ) as tmp:
+        failed = run(args, Path(tmp))
+    if failed:
+        sys.exit(1)
 
-    work = Path(tempfile.mkdtemp(prefix="qualcode-bench-concurrency-"))
+
+def run(args: argparse.Namespace, work: Path) -> bool:
+    """Run the writers in work; True if a decision was lost or extra, or a writer failed."""
     build_demo(work, with_suggestions=False)
     project = Project.open(work / "qualcode.duckdb")
     db = project.path
@@ -316,8 +331,7 @@ def main() -> None:
         print("PROBLEMS (tracebacks or unexpected errors):")
         for problem in problems[:80]:
             print("  " + problem.rstrip().replace("\n", "\n  "))
-    if totals["lost"] or totals["extra"] or problems:
-        sys.exit(1)
+    return bool(totals["lost"] or totals["extra"] or problems)
 
 
 if __name__ == "__main__":

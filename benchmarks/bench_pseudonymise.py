@@ -1,13 +1,16 @@
 """Detection recall and precision of pseudonymisation on the synthetic test transcript.
 
     .venv/bin/python benchmarks/bench_pseudonymise.py [--rules-only] [--json]
-        [--transcript FILE --key FILE]
+        [--transcript FILE --key FILE] [--quick]
 
 String-level, against the answer key (tests/data/pseudonymise_expected.json):
 recall = identifying strings detected (any kind) / identifying strings;
 kind recall = detected with the right kind; precision = detected strings that
 are identifying / detected strings. "leaked" lists identifying strings still
 present in the pseudonymised text.
+
+--quick is accepted like in the other benchmarks and changes nothing: one transcript
+is already a run of a few seconds (most of it loading spaCy).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def main() -> None:
     parser.add_argument("--key", type=Path, default=DATA / "pseudonymise_expected.json")
     parser.add_argument("--rules-only", action="store_true", help="Without spaCy NER.")
     parser.add_argument("--json", action="store_true", help="Print the scores as JSON.")
+    parser.add_argument("--quick", action="store_true", help="The same run (already quick).")
     args = parser.parse_args()
 
     detector = Detector(use_ner=not args.rules_only)
