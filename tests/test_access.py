@@ -248,9 +248,7 @@ def test_the_review_queue_and_card_are_the_coders_own(project: Project, team: li
     ]
 
 
-def test_a_bound_project_records_its_person_as_the_actor(
-    project: Project, team: list[int]
-) -> None:
+def test_a_bound_project_records_its_person_as_the_actor(project: Project, team: list[int]) -> None:
     create_theme(project.as_user("ana"), "Belonging", "app", codes=["friends"])
     assert rows(project, "SELECT actor FROM action_log WHERE action = 'theme.create'") == [("ana",)]
 

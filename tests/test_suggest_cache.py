@@ -92,9 +92,7 @@ def test_codebook_edit_embeds_only_the_changed_phrase(
     assert versions == [(1, 12), (2, 12)]  # 4 segments x 3 codes, per version
 
 
-def test_unloadable_model_falls_back_to_tfidf_and_says_so(
-    project: Project, tmp_path: Path
-) -> None:
+def test_unloadable_model_falls_back_to_tfidf_and_says_so(project: Project, tmp_path: Path) -> None:
     small_project(project, tmp_path, SEGMENTS)
     configure_model(project, str(tmp_path / "no-such-model"))
     report = suggest(project, top_k=1)

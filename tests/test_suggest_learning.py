@@ -41,15 +41,22 @@ def real_embedder():
 
 
 def _scores(project: Project, segment_id: int) -> dict[str, float]:
-    return dict(rows(project, "SELECT code_id, score FROM suggestions WHERE segment_id = ? "
-                              "AND run_id = (SELECT max(id) FROM suggestion_runs)", [segment_id]))
+    return dict(
+        rows(
+            project,
+            "SELECT code_id, score FROM suggestions WHERE segment_id = ? "
+            "AND run_id = (SELECT max(id) FROM suggestion_runs)",
+            [segment_id],
+        )
+    )
 
 
-def _decide(project: Project, segment_ids: list[int], code: str, action: str,
-            coder: str = "ana") -> None:
-    record_decisions(project, [
-        Decision(s, code, coder, action, source="suggestion") for s in segment_ids
-    ])
+def _decide(
+    project: Project, segment_ids: list[int], code: str, action: str, coder: str = "ana"
+) -> None:
+    record_decisions(
+        project, [Decision(s, code, coder, action, source="suggestion") for s in segment_ids]
+    )
 
 
 def test_accepts_raise_and_rejects_lower_a_code_on_similar_text(
@@ -71,9 +78,13 @@ def test_accepts_raise_and_rejects_lower_a_code_on_similar_text(
     after = _scores(project, probe)
     assert after["housing"] < accepted["housing"]
     assert after["friends"] >= accepted["friends"] - 0.02
-    evidence = rows(project, "SELECT evidence_kind, evidence FROM suggestions WHERE "
-                             "segment_id = ? AND code_id = 'friends' AND run_id = "
-                             "(SELECT max(id) FROM suggestion_runs)", [probe])
+    evidence = rows(
+        project,
+        "SELECT evidence_kind, evidence FROM suggestions WHERE "
+        "segment_id = ? AND code_id = 'friends' AND run_id = "
+        "(SELECT max(id) FROM suggestion_runs)",
+        [probe],
+    )
     assert evidence[0][0] == "accepted" and evidence[0][1] in COOKING
     scores = rows(project, "SELECT min(score), max(score) FROM suggestions")[0]
     assert 0.0 <= scores[0] <= scores[1] <= 1.0
@@ -89,10 +100,18 @@ def test_a_segments_own_decision_does_not_score_it(
     decided, undecided = ids[0], ids[len(COOKING)]
     _decide(project, [decided], "friends", "accept")
     suggest(project, top_k=3)
-    own = rows(project, "SELECT evidence_kind, evidence, score FROM suggestions WHERE "
-                        "segment_id = ? AND code_id = 'friends'", [decided])
-    other = rows(project, "SELECT evidence_kind, evidence, score FROM suggestions WHERE "
-                          "segment_id = ? AND code_id = 'friends'", [undecided])
+    own = rows(
+        project,
+        "SELECT evidence_kind, evidence, score FROM suggestions WHERE "
+        "segment_id = ? AND code_id = 'friends'",
+        [decided],
+    )
+    other = rows(
+        project,
+        "SELECT evidence_kind, evidence, score FROM suggestions WHERE "
+        "segment_id = ? AND code_id = 'friends'",
+        [undecided],
+    )
     # the undecided twin learns from the accepted segment; the segment itself does not
     assert other[0][0] == "accepted" and other[0][1] == COOKING[0]
     assert own[0][0] != "accepted"
@@ -101,9 +120,11 @@ def test_a_segments_own_decision_does_not_score_it(
 
 def test_classifiers_start_at_five_accepts_and_scores_stay_in_unit_interval() -> None:
     embedder = HashEmbedder(dim=64)
-    texts = ([f"friends word{i} together" for i in range(6)]
-             + [f"flat room{i} key" for i in range(6)]
-             + [f"nothing here {i}" for i in range(5)])  # reviewed, no code applies
+    texts = (
+        [f"friends word{i} together" for i in range(6)]
+        + [f"flat room{i} key" for i in range(6)]
+        + [f"nothing here {i}" for i in range(5)]
+    )  # reviewed, no code applies
     vectors = embedder.encode(texts)
     labels = np.full((17, 2), IMPLICIT, dtype=np.int8)
     labels[:6, 0] = ACCEPTED
@@ -114,8 +135,9 @@ def test_classifiers_start_at_five_accepts_and_scores_stay_in_unit_interval() ->
     def build(n_accepts: int) -> CodeModel:
         keep = np.r_[np.arange(n_accepts), np.arange(6, 17)]
         training = Training(vectors[keep], [texts[i] for i in keep], labels[keep])
-        return CodeModel.build("test-hash", ["friends", "housing"], phrases, phrase_vectors,
-                               training=training)
+        return CodeModel.build(
+            "test-hash", ["friends", "housing"], phrases, phrase_vectors, training=training
+        )
 
     assert build(4).classifiers.active.tolist() == [False, True]
     model = build(5)

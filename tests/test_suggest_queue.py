@@ -38,7 +38,11 @@ def test_queue_lists_segments_with_ranked_suggestions_and_evidence(
     assert first.suggestions[0].code_id == "education"
     assert first.suggestions[0].label == "Education and school"
     assert first.suggestions[0].evidence and first.suggestions[0].evidence_kind in {
-        "label", "definition", "include", "example"}
+        "label",
+        "definition",
+        "include",
+        "example",
+    }
     scores = [s.score for s in first.suggestions]
     assert scores == sorted(scores, reverse=True)
     best = [i.priority for i in items]
@@ -49,17 +53,14 @@ def test_rejected_suggestion_does_not_come_back_for_that_coder_only(
     project: Project, suggested: list[int]
 ) -> None:
     segment = suggested[1]
-    record_decisions(project, [Decision(segment, "housing", "ana", "reject",
-                                        source="suggestion")])
+    record_decisions(project, [Decision(segment, "housing", "ana", "reject", source="suggestion")])
     suggest(project, top_k=3, embedder=HashEmbedder())  # a new run: still not back for ana
     assert (segment, "housing") not in _pairs(review_queue(project, "ana", limit=10))
     assert (segment, "friends") in _pairs(review_queue(project, "ana", limit=10))
     assert (segment, "housing") in _pairs(review_queue(project, "ben", limit=10))
 
 
-def test_reviewed_segments_leave_that_coders_queue(
-    project: Project, suggested: list[int]
-) -> None:
+def test_reviewed_segments_leave_that_coders_queue(project: Project, suggested: list[int]) -> None:
     mark_reviewed(project, [suggested[2]], "ana")
     assert suggested[2] not in {i.segment_id for i in review_queue(project, "ana")}
     assert suggested[2] in {i.segment_id for i in review_queue(project, "ben")}
@@ -112,15 +113,19 @@ def test_decisions_become_training_labels(project: Project, tmp_path: Path) -> N
     from qualcode.suggest.learning import ACCEPTED, IMPLICIT, REJECTED
 
     ids = small_project(project, tmp_path, TEXTS[:4])
-    first = record_decisions(project, [
-        Decision(ids[0], "education", "ana", "accept", source="suggestion"),
-        Decision(ids[1], "housing", "ana", "reject", source="suggestion"),
-        Decision(ids[3], "friends", "ana", "reject", source="suggestion"),
-    ])
+    first = record_decisions(
+        project,
+        [
+            Decision(ids[0], "education", "ana", "accept", source="suggestion"),
+            Decision(ids[1], "housing", "ana", "reject", source="suggestion"),
+            Decision(ids[3], "friends", "ana", "reject", source="suggestion"),
+        ],
+    )
     mark_reviewed(project, [ids[2]], "ana")
     # an undo that reopened the reject on segment 4: undecided again, not a rejection
-    record_decisions(project, [Decision(ids[3], "friends", "ana", "remove",
-                                        memo=f"undo of event {first[2]}")])
+    record_decisions(
+        project, [Decision(ids[3], "friends", "ana", "remove", memo=f"undo of event {first[2]}")]
+    )
     codes = ["education", "housing", "friends"]
     with project.connect(read_only=True) as con:
         labels = read_decisions(con, codes)
@@ -137,17 +142,19 @@ def test_decisions_become_training_labels(project: Project, tmp_path: Path) -> N
 def test_location_session_and_unreviewed_filters(project: Project, tmp_path: Path) -> None:
     load_codebook(project, write_codebook(tmp_path))
     with project.transaction() as con:
-        case = con.execute("INSERT INTO cases (name, location, session) VALUES "
-                           "('L1 S2', 'L1', '2') RETURNING id").fetchone()[0]
+        case = con.execute(
+            "INSERT INTO cases (name, location, session) VALUES ('L1 S2', 'L1', '2') RETURNING id"
+        ).fetchone()[0]
     ids = add_document(project, TEXTS, case_id=case)
     suggest(project, top_k=2, embedder=HashEmbedder())
     assert len(review_queue(project, "ana", location="L1", session="2", limit=10)) == 5
     assert review_queue(project, "ana", location="L2") == []
     item = review_queue(project, "ana", limit=1)[0]
     assert (item.location, item.session) == ("L1", "2")
-    record_decisions(project, [Decision(ids[0], item.suggestions[0].code_id, "ana", "accept",
-                                        source="suggestion")])
+    record_decisions(
+        project,
+        [Decision(ids[0], item.suggestions[0].code_id, "ana", "accept", source="suggestion")],
+    )
     everything = {i.segment_id for i in review_queue(project, "ana", limit=10)}
-    untouched = {i.segment_id for i in review_queue(project, "ana", unreviewed_only=True,
-                                                    limit=10)}
+    untouched = {i.segment_id for i in review_queue(project, "ana", unreviewed_only=True, limit=10)}
     assert ids[0] in everything and untouched == everything - {ids[0]}

@@ -28,8 +28,12 @@ def unit(*rows: list[float]) -> np.ndarray:
 
 
 def index_of_two_codes() -> PhraseIndex:
-    phrases = [Phrase("a", "label", "a1"), Phrase("b", "label", "b1"),
-               Phrase("a", "example", "a2"), Phrase("a", "example", "a3")]
+    phrases = [
+        Phrase("a", "label", "a1"),
+        Phrase("b", "label", "b1"),
+        Phrase("a", "example", "a2"),
+        Phrase("a", "example", "a3"),
+    ]
     vectors = unit([1, 0, 0], [0, 1, 0], [0.6, 0.8, 0], [0, 0, 1])
     return PhraseIndex.build(["a", "b"], phrases, vectors)
 

@@ -20,7 +20,9 @@ def test_text_hash_is_stable_and_distinguishes_texts() -> None:
 def test_sentences_split_on_end_punctuation_and_join_fragments() -> None:
     text = "I went to college. It was hard at first! Now I love it? Yes. Really."
     assert sentences(text) == [
-        "I went to college.", "It was hard at first!", "Now I love it? Yes. Really."
+        "I went to college.",
+        "It was hard at first!",
+        "Now I love it? Yes. Really.",
     ]
     assert sentences("no full stop here") == ["no full stop here"]
 
