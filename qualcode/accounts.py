@@ -20,7 +20,7 @@ import duckdb
 
 from qualcode.access import RESERVED, ROLES, acting_as
 from qualcode.audit import log_action
-from qualcode.errors import QualcodeError
+from qualcode.errors import ArgumentError, QualcodeError
 from qualcode.store import Project
 
 MIN_PASSWORD = 10
@@ -148,7 +148,7 @@ def add_account(
         first = _count(con) == 0
         if first:
             if role != "admin":
-                raise QualcodeError("the first account must be an admin (--role admin)")
+                raise ArgumentError("role", "must be 'admin' for the first account")
         else:
             _require_admin(con, by, "create accounts")
         if _account(con, name) is not None:

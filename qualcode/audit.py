@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from qualcode.access import readable_coder
-from qualcode.errors import QualcodeError
+from qualcode.errors import ArgumentError
 from qualcode.store import Project
 
 
@@ -60,8 +60,8 @@ def audit_trail(
             params["actor"] = readable_coder(con, project.user, actor)
             rows = con.execute(query, params).fetchall()
     except duckdb.ConversionException:
-        raise QualcodeError(
-            f"--since must be a date or time, e.g. 2022-05-01 (got {since!r})"
+        raise ArgumentError(
+            "since", f"must be a date or time, e.g. 2022-05-01 (got {since!r})"
         ) from None
     return [
         {"at": at.isoformat(sep=" "), "actor": who, "action": what, "detail": json.loads(detail)}

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
+from qualcode.limits import ENV_VAR, RAISE_HINT
 
 app = typer.Typer(
     name="qualcode",
@@ -61,6 +62,56 @@ def main(
     State.user = user
 
 
+NEXT_STEPS: dict[NextStep, str] = {
+    NextStep.LOAD_CODEBOOK: "load one: qualcode codebook load FILE",
+    NextStep.ADD_DOCUMENTS: "add some: qualcode ingest PATH",
+    NextStep.SUGGEST: "run 'qualcode suggest' first",
+    NextStep.SETTLE: (
+        "settle disagreements with 'qualcode agreement settle', or use --layer all or coder:NAME"
+    ),
+    NextStep.CREATE_THEMES: "create them: qualcode themes framework, or qualcode themes add NAME",
+    NextStep.SET_ROLE: "qualcode accounts add NAME --role R --as ADMIN",
+    NextStep.INIT: "create one: qualcode init",
+    NextStep.ADD_ADMIN: "add an admin first: qualcode accounts add NAME --role admin",
+}
+"""The library's next steps as the commands that take them."""
+
+
+def _running_command() -> Any:
+    """The (click) command being run, None outside one. Newer typers vendor click and
+    keep their own context stack; older ones use click's."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # a typer that runs on click itself
+        from click import get_current_context
+    context = get_current_context(silent=True)
+    return context.command if context is not None else None
+
+
+def _option(parameter: str) -> str | None:
+    """The running command's option for a library parameter, if it has one by that name
+    (`top_k` is `--top-k`, `fmt` is `--format`), so library errors can name the flag."""
+    command = _running_command()
+    for param in command.params if command is not None else ():
+        if param.name == parameter and param.param_type_name == "option":
+            return max(param.opts, key=len)
+    return None
+
+
+def _in_cli_words(text: str) -> str:
+    """Library text with its size-limit hint naming this command's `--max-size`, if any."""
+    flag = _option("max_size")
+    return text.replace(
+        RAISE_HINT, f"raise it with {flag} MB or {ENV_VAR}" if flag else f"raise it with {ENV_VAR}"
+    )
+
+
+def _error_line(exc: QualcodeError) -> str:
+    """A library error in the CLI's words: options for the parameters the library names,
+    commands for its next steps (the library's own message names neither)."""
+    return _in_cli_words(exc.render(name=lambda p: _option(p) or p, steps=NEXT_STEPS))
+
+
 def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -68,11 +119,11 @@ def _fail(message: str, code: int = 1) -> None:
 
 @contextmanager
 def _reporting_errors() -> Iterator[None]:
-    """Turn qualcode errors into one line on stderr and exit code 1."""
+    """Turn qualcode errors into one line on stderr (in the CLI's words) and exit code 1."""
     try:
         yield
     except QualcodeError as exc:
-        _fail(str(exc))
+        _fail(_error_line(exc))
 
 
 def _emit(payload: dict[str, Any]) -> None:
@@ -231,7 +282,7 @@ def ingest(
             f"{len(report.skipped)} skipped (already stored), {len(report.failed)} failed"
         )
         for failure in report.failed:
-            typer.echo(f"failed: {failure['path']}: {failure['error']}", err=True)
+            typer.echo(f"failed: {failure['path']}: {_in_cli_words(failure['error'])}", err=True)
     for path in report.without_location_session:
         typer.echo(f"note: {path} has no location and session", err=True)
     for path in report.unlisted:

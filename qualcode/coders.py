@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qualcode.access import RESERVED, ROLES, recorded_as
 from qualcode.audit import log_action
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 
 
@@ -24,8 +24,8 @@ def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cl
         ).fetchone()
         if held and held[0]:
             raise QualcodeError(
-                f"'{name}' has an account: only an admin changes its role "
-                "(qualcode accounts add NAME --role R --as ADMIN)"
+                f"'{name}' has an account: only an admin changes its role",
+                next_step=NextStep.SET_ROLE,
             )
         if (
             role == "admin"

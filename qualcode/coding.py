@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from qualcode.access import check_write_coders
 from qualcode.codebook.versions import latest_version
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 
 Action = Literal["accept", "reject", "add", "remove"]
@@ -65,7 +65,7 @@ def _check(con: duckdb.DuckDBPyConnection, decisions: list[Decision], version: i
     if missing:
         raise QualcodeError(f"no segment with id {missing[0]}")
     if version is None:
-        raise QualcodeError("no codebook loaded yet (qualcode codebook load FILE)")
+        raise QualcodeError("no codebook loaded yet", next_step=NextStep.LOAD_CODEBOOK)
     codes = dict(
         con.execute(
             "SELECT id, codable AND NOT retired FROM codes WHERE codebook_version = ?", [version]

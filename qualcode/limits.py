@@ -4,8 +4,8 @@ Every reader of project input (documents, codebooks in YAML or .qdc, manifests,
 codings CSVs, .qdpx archives) refuses a file larger than the limit before
 parsing it, and a zip container (.docx, .xlsx, .qdpx) whose members declare more
 than the limit unpacked (a zip bomb) before inflating anything. The limit is,
-first found: the `max_bytes` a caller passes (the CLI's `--max-size`), the
-environment variable QUALCODE_MAX_FILE_MB, then DEFAULT_MAX_BYTES.
+first found: the `max_bytes` a caller passes (each front end has its own control
+for it), the environment variable QUALCODE_MAX_FILE_MB, then DEFAULT_MAX_BYTES.
 
 Sizes are in binary units: 1 MB here is 1024 * 1024 bytes, as `format_size` shows them.
 """
@@ -16,7 +16,7 @@ import math
 import os
 from pathlib import Path
 
-from qualcode.errors import InputError, QualcodeError
+from qualcode.errors import ArgumentError, InputError, QualcodeError
 
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 200 * MB
@@ -41,7 +41,7 @@ def max_file_bytes(max_bytes: int | None = None) -> int:
     """
     if max_bytes is not None:
         if max_bytes <= 0:
-            raise QualcodeError(f"a size limit must be positive, not {max_bytes} bytes")
+            raise ArgumentError("max_bytes", f"must be positive, not {max_bytes} bytes")
         return max_bytes
     raw = os.environ.get(ENV_VAR, "").strip()
     if not raw:
@@ -66,8 +66,11 @@ def format_size(n: int) -> str:
     return f"{value:.1f}".removesuffix(".0") + f" {units[0]}"
 
 
-RAISE_HINT = f"raise it with --max-size MB or {ENV_VAR}"
-"""How a person lifts the limit, said with every refusal."""
+RAISE_HINT = f"raise it with max_bytes or {ENV_VAR}"
+"""How a person lifts the limit, said with every refusal, in the library's words (the
+`max_bytes` argument of every reader). The text reaches front ends inside file problems
+and reports, not as a parameter of its own, so each front end replaces exactly this
+text with its own way to raise the limit (the CLI: its option)."""
 
 
 def too_large(size: int, limit: int) -> str:

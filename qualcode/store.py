@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from qualcode import locking
-from qualcode.errors import ProjectError
+from qualcode.errors import NextStep, ProjectError
 
 DEFAULT_DB = "qualcode.duckdb"
 LOCK_TIMEOUT_ENV = "QUALCODE_LOCK_TIMEOUT"
@@ -181,7 +181,7 @@ class Project:
         """An existing project, migrated to this qualcode's schema if older."""
         project = cls(Path(path))
         if not project.path.exists():
-            raise ProjectError(f"{project.path}: no project here (run 'qualcode init' first)")
+            raise ProjectError(f"{project.path}: no project here", next_step=NextStep.INIT)
         project._ensure_schema()
         return project
 

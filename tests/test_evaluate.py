@@ -30,8 +30,16 @@ from qualcode.suggest.model import TextVectors
 
 from .suggest_helpers import HashEmbedder, write_codebook
 
-EVALUATE_KEYS = {"n", "mode", "model", "top1_accuracy", "hit_at_3", "micro_f1", "macro_f1",
-                 "per_code"}
+EVALUATE_KEYS = {
+    "n",
+    "mode",
+    "model",
+    "top1_accuracy",
+    "hit_at_3",
+    "micro_f1",
+    "macro_f1",
+    "per_code",
+}
 PER_CODE_KEYS = {"precision", "recall", "f1", "support"}
 
 GOLD_ROWS = [
@@ -56,12 +64,14 @@ def write_gold(directory: Path, rows=GOLD_ROWS, header=("id", "text", "codes")) 
 def test_metrics_match_a_hand_computed_example() -> None:
     labels = ["a", "b", "c", "d"]
     gold = [["a"], ["b"], ["a", "c"], ["c"]]
-    scores = np.array([
-        [0.9, 0.2, 0.1, 0.0],   # top a (gold)   top-3 hit   predicted {a}
-        [0.6, 0.55, 0.1, 0.0],  # top a (miss)   top-3 hit   predicted {a, b}
-        [0.3, 0.1, 0.8, 0.2],   # top c (gold)   top-3 hit   predicted {c}
-        [0.2, 0.7, 0.1, 0.4],   # top b (miss)   top-3 b,d,a: miss   predicted {b}
-    ])
+    scores = np.array(
+        [
+            [0.9, 0.2, 0.1, 0.0],  # top a (gold)   top-3 hit   predicted {a}
+            [0.6, 0.55, 0.1, 0.0],  # top a (miss)   top-3 hit   predicted {a, b}
+            [0.3, 0.1, 0.8, 0.2],  # top c (gold)   top-3 hit   predicted {c}
+            [0.2, 0.7, 0.1, 0.4],  # top b (miss)   top-3 b,d,a: miss   predicted {b}
+        ]
+    )
     m = compute_metrics(labels, scores, gold, threshold=0.5)
     # top-1: texts 1 and 3 of 4 = 0.5; hit@3: texts 1, 2, 3 of 4 = 0.75
     assert m.n == 4
@@ -71,12 +81,15 @@ def test_metrics_match_a_hand_computed_example() -> None:
     # b: predicted t2 t4, gold t2    -> TP 1 FP 1 FN 0: P 0.5 R 1.0 F1 2/3
     # c: predicted t3, gold t3 t4    -> TP 1 FP 0 FN 1: P 1.0 R 0.5 F1 2/3
     # d: never predicted, no gold    -> support 0, left out of the macro mean
-    assert m.per_code["a"] == pytest.approx({"precision": 0.5, "recall": 0.5, "f1": 0.5,
-                                             "support": 2})
-    assert m.per_code["b"] == pytest.approx({"precision": 0.5, "recall": 1.0, "f1": 2 / 3,
-                                             "support": 1})
-    assert m.per_code["c"] == pytest.approx({"precision": 1.0, "recall": 0.5, "f1": 2 / 3,
-                                             "support": 2})
+    assert m.per_code["a"] == pytest.approx(
+        {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    )
+    assert m.per_code["b"] == pytest.approx(
+        {"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 1}
+    )
+    assert m.per_code["c"] == pytest.approx(
+        {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}
+    )
     assert m.per_code["d"]["support"] == 0
     # micro: TP 3, FP 2, FN 2 -> P 3/5, R 3/5, F1 0.6; macro: (0.5 + 2/3 + 2/3) / 3
     assert m.micro_f1 == pytest.approx(0.6)
@@ -91,15 +104,26 @@ def test_metrics_match_a_hand_computed_example() -> None:
 def _gold_vectors(tmp_path: Path, rows: list[GoldRow]) -> GoldVectors:
     codebook = load_yaml_codebook(write_codebook(tmp_path))
     empty = np.zeros((len(rows), 2), dtype=np.float32)
-    return GoldVectors(rows, codebook, ["education", "housing", "friends"], [],
-                       np.zeros((0, 2), dtype=np.float32), TextVectors(empty), "fixed")
+    return GoldVectors(
+        rows,
+        codebook,
+        ["education", "housing", "friends"],
+        [],
+        np.zeros((0, 2), dtype=np.float32),
+        TextVectors(empty),
+        "fixed",
+    )
 
 
 def test_level_one_rolls_scores_and_gold_up_to_groups(tmp_path: Path) -> None:
     rows = [GoldRow("1", "t1", ("friends",)), GoldRow("2", "t2", ("education",))]
     gold = _gold_vectors(tmp_path, rows)
-    scores = np.array([[0.3, 0.6, 0.2],     # learning 0.3, home max(0.6, 0.2) = 0.6
-                       [0.4, 0.45, 0.1]])   # learning 0.4, home 0.45
+    scores = np.array(
+        [
+            [0.3, 0.6, 0.2],  # learning 0.3, home max(0.6, 0.2) = 0.6
+            [0.4, 0.45, 0.1],
+        ]
+    )  # learning 0.4, home 0.45
     by_code, _, _ = report(gold, scores, level=0, mode="zero-shot")
     by_group, labels, rolled = report(gold, scores, level=1, mode="zero-shot")
     assert by_code["top1_accuracy"] == 0.0  # housing for friends, housing for education
@@ -109,9 +133,11 @@ def test_level_one_rolls_scores_and_gold_up_to_groups(tmp_path: Path) -> None:
     assert set(by_group["per_code"]) == {"learning", "home"}
     # at 0.5: home predicted for t1 only (gold home), learning never (gold t2)
     assert by_group["per_code"]["home"] == pytest.approx(
-        {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1})
+        {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    )
     assert by_group["per_code"]["learning"] == pytest.approx(
-        {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1})
+        {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    )
     assert by_group["macro_f1"] == pytest.approx(0.5)
     assert by_group["level"] == 1 and by_group["threshold"] == 0.5
 
@@ -138,8 +164,9 @@ def test_predictions_csv_lists_predicted_and_top_codes() -> None:
         ("text,codes\nhello,\n", "no row has a code"),
     ],
 )
-def test_bad_gold_files_are_one_line_input_errors(tmp_path: Path, content: str,
-                                                  problem: str) -> None:
+def test_bad_gold_files_are_one_line_input_errors(
+    tmp_path: Path, content: str, problem: str
+) -> None:
     codebook = load_yaml_codebook(write_codebook(tmp_path))
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
@@ -156,8 +183,10 @@ def test_gold_reader_accepts_group_ids_and_numbers_rows(tmp_path: Path) -> None:
 
 
 def test_training_labels_and_folds(tmp_path: Path) -> None:
-    rows = [GoldRow(str(i), f"t{i}", (code,)) for i, code in
-            enumerate(["education", "housing", "friends"] * 4)]
+    rows = [
+        GoldRow(str(i), f"t{i}", (code,))
+        for i, code in enumerate(["education", "housing", "friends"] * 4)
+    ]
     gold = _gold_vectors(tmp_path, rows)
     labels = training_labels(gold, np.array([0, 1]))
     assert labels.tolist() == [[ACCEPTED, REJECTED, REJECTED], [REJECTED, ACCEPTED, REJECTED]]
@@ -186,12 +215,15 @@ def test_evaluate_gold_zero_shot_and_learned(tmp_path: Path) -> None:
     assert all(len(row["top"].split(";")) == 2 for row in predicted)  # 2 groups at level 1
     learned = evaluate_gold(gold, codebook, HashEmbedder(), cv=2)
     assert learned["mode"] == "learned" and set(learned["per_code"]) == {
-        "education", "housing", "friends"}
+        "education",
+        "housing",
+        "friends",
+    }
 
 
 def test_evaluate_needs_a_codebook_and_sane_options(tmp_path: Path) -> None:
     gold = write_gold(tmp_path)
-    with pytest.raises(QualcodeError, match="needs --codebook FILE or a project"):
+    with pytest.raises(QualcodeError, match="codebook_path or a project with a codebook is needed"):
         evaluate(gold)
     with pytest.raises(QualcodeError, match="at least 2 folds"):
         evaluate(gold, codebook_path=write_codebook(tmp_path), cv=1)
@@ -202,8 +234,18 @@ def test_cli_evaluate_json_without_a_project(tmp_path: Path) -> None:
     codebook = write_codebook(tmp_path)
     result = CliRunner().invoke(
         app,
-        ["--db", str(tmp_path / "absent.duckdb"), "evaluate", "--gold", str(gold),
-         "--codebook", str(codebook), "--level", "1", "--json"],
+        [
+            "--db",
+            str(tmp_path / "absent.duckdb"),
+            "evaluate",
+            "--gold",
+            str(gold),
+            "--codebook",
+            str(codebook),
+            "--level",
+            "1",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

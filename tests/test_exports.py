@@ -118,7 +118,7 @@ def test_format_choice() -> None:
     assert format_for("out/themes.DOCX", None) == "docx"
     assert format_for("x.txt", "md") == "md"
     for output, fmt, message in (
-        ("x.pdf", None, "give --format"),
+        ("x.pdf", None, "fmt is needed"),
         ("x.csv", "pdf", "unknown format 'pdf'"),
     ):
         with pytest.raises(QualcodeError, match=message):
@@ -343,7 +343,9 @@ def test_bad_command_input(coded: Project, tmp_path: Path, args, message) -> Non
 def test_commands_on_an_empty_project(project: Project, tmp_path: Path) -> None:
     result = run(project, "export", "themes", "--layer", "all", "-o", str(tmp_path / "x.md"))
     assert (result.exit_code, result.output) == (
-        1, "error: the project is empty: no codebook loaded yet (qualcode codebook load)\n",
+        1,
+        "error: the project is empty: no codebook loaded yet "
+        "(load one: qualcode codebook load FILE)\n",
     )  # fmt: skip
     result = run(project, "export", "codebook", "-o", str(tmp_path / "x.md"))
     assert result.exit_code == 1 and "no codebook loaded yet" in result.output

@@ -371,9 +371,28 @@ def test_gold_and_rating_tables_are_limited_too(
 
 # --- the command line ---------------------------------------------------------
 
+CLI_HINT = f"raise it with --max-size MB or {ENV_VAR}"
+"""The CLI's words for RAISE_HINT on a command that has `--max-size`."""
+
 
 def _mb(limit: int) -> str:
     return repr(limit / MB)
+
+
+def test_the_library_hint_names_no_flag() -> None:
+    assert RAISE_HINT == f"raise it with max_bytes or {ENV_VAR}" and "--" not in RAISE_HINT
+
+
+def test_cli_without_max_size_names_only_the_environment(tmp_path: Path) -> None:
+    """`agreement --table` has no --max-size: its hint must not offer one."""
+    ratings = write(tmp_path / "ratings.csv", "unit,coder,value\n" + "1,A,1\n" * 20)
+    result = CliRunner().invoke(app, ["agreement", "--table", str(ratings)], env={ENV_VAR: _mb(64)})
+    assert result.exit_code == 1, result.output
+    size = ratings.stat().st_size
+    assert result.stderr == (
+        f"error: {ratings}: file too large ({size} bytes; limit 64 bytes: "
+        f"raise it with {ENV_VAR})\n"
+    )
 
 
 def test_cli_max_size(project: Project, tmp_path: Path, qdpx: Path) -> None:
@@ -392,13 +411,13 @@ def test_cli_max_size(project: Project, tmp_path: Path, qdpx: Path) -> None:
         assert result.exit_code == 1, result.output
         assert result.stderr == (
             f"error: {path}: file too large ({format_size(size)}; "
-            f"limit {format_size(size - 1)}: {RAISE_HINT})\n"
+            f"limit {format_size(size - 1)}: {CLI_HINT})\n"
         )
     size = document.stat().st_size
     result = runner.invoke(app, [*db, "ingest", str(document), "--max-size", _mb(size - 1)])
     assert result.exit_code == 1, result.output
     assert result.stderr == (
-        f"failed: {document}: file too large ({size} bytes; limit {size - 1} bytes: {RAISE_HINT})\n"
+        f"failed: {document}: file too large ({size} bytes; limit {size - 1} bytes: {CLI_HINT})\n"
     )
     assert stored(project) == dict.fromkeys(TABLES, 0)
     # --max-size wins over the environment; within it, files go in

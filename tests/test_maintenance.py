@@ -64,7 +64,7 @@ def test_audit_trail_has_every_change_with_who_and_when(filled: Project) -> None
     assert audit_trail(filled, since="2999-01-01") == []
     assert audit_trail(filled, limit=2) == trail[:2]
     assert audit_trail(filled, limit=2, newest=True) == trail[::-1][:2]
-    with pytest.raises(QualcodeError, match="--since must be a date"):
+    with pytest.raises(QualcodeError, match="since must be a date"):
         audit_trail(filled, since="last week")
     mark_reviewed(filled, [1], "ben")
     last = audit_trail(filled, limit=1, newest=True)[0]

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from qualcode import store
+from qualcode.cli import app
 from qualcode.errors import ProjectError
 from qualcode.store import Project
 
@@ -54,8 +56,12 @@ def test_init_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_open_missing_project_says_to_init(tmp_path: Path) -> None:
-    with pytest.raises(ProjectError, match="no project here.*qualcode init"):
+    pattern = r"no project here \(create one with qualcode.store.Project.init\)$"
+    with pytest.raises(ProjectError, match=pattern):
         Project.open(tmp_path / "absent.duckdb")
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "absent.duckdb"), "status"])
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("no project here (create one: qualcode init)")
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:

@@ -52,13 +52,15 @@ def test_suggest_with_an_unloadable_model_reports_the_fallback(
     assert json.loads(result.stdout)["model"] == "tfidf-fallback"
     assert "note: model tfidf-fallback: cannot load embedding model" in result.stderr
     assert rows(project, "SELECT value FROM meta WHERE key = 'embedding_model'") == [
-        (str(tmp_path / "nowhere"),)]
+        (str(tmp_path / "nowhere"),)
+    ]
 
 
 def test_suggest_errors_are_one_line(project: Project, tmp_path: Path) -> None:
     result = _run(project.path, "--json")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: no codebook loaded yet (qualcode codebook load FILE)")
+        "error: no codebook loaded yet (load one: qualcode codebook load FILE)"
+    )
     assert _run(project.path, "--top-k", "0").exit_code == 2
     assert _run(project.path, "--min-score", "1.5").exit_code == 2

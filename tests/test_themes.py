@@ -180,7 +180,7 @@ def test_proposals_from_cooccurrence_alone_write_nothing(coded: Project) -> None
     found = propose_themes(coded, "all", window=0, threshold=0.5)
     assert found.basis == "co-occurrence" and found.model is None
     assert found.note == (
-        "co-occurrence only: no coded segment has a cached embedding (run 'qualcode suggest')"
+        "co-occurrence only: no coded segment has a cached embedding (suggesting codes makes them)"
     )
     # only physical/psychological are nearer than 0.5 (distance 1 - 0.577); merged, the pair
     # is on average 0.796 from education and guardians and 1 from everything else

@@ -357,7 +357,7 @@ def test_empty_project_and_empty_consensus(project: Project, tmp_path: Path) -> 
     with pytest.raises(QualcodeError, match="layer 'all' has no codings yet"):
         track(project, "all")
     record_decisions(project, [Decision(1, "safety", "alice", "add")])
-    with pytest.raises(QualcodeError, match="'consensus' has no codings yet.*--layer all"):
+    with pytest.raises(QualcodeError, match="'consensus' has no codings yet.*layer 'all'"):
         track(project, "consensus")
     assert counts(track(project, "all"), "code", "safety") == (1, 1, 1)
 

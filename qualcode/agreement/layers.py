@@ -26,7 +26,7 @@ from qualcode.access import (
     check_read_coder,
     require_roles,
 )
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 
 MODEL_THRESHOLD = 0.5
@@ -65,7 +65,7 @@ def _model_columns(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     run = con.execute("SELECT max(run_id) FROM suggestions").fetchone()[0]
     if run is None:
-        raise QualcodeError("the model has no suggestions yet (run 'qualcode suggest' first)")
+        raise QualcodeError("the model has no suggestions yet", next_step=NextStep.SUGGEST)
     in_sample = _SAMPLE_FILTER if sample else ""
     params = {"run": run, "threshold": MODEL_THRESHOLD, "model": MODEL_CODER}
     if sample:

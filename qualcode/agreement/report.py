@@ -20,7 +20,7 @@ import numpy as np
 from qualcode.agreement.binary import NAMES, bootstrap_intervals, statistics_from_totals, totals
 from qualcode.agreement.layers import Layers, load_layers
 from qualcode.agreement.stats import PERCENT_DEFINITIONS
-from qualcode.errors import QualcodeError
+from qualcode.errors import ArgumentError, QualcodeError
 from qualcode.store import Project
 
 RARE_POSITIVES = 10
@@ -106,7 +106,7 @@ def agreement_report(
 ) -> dict[str, Any]:
     """Agreement between coders on a project; see the module docstring for definitions."""
     if by is not None and by not in BY_CHOICES:
-        raise QualcodeError(f"--by must be one of {', '.join(BY_CHOICES)}")
+        raise ArgumentError("by", f"must be one of {', '.join(BY_CHOICES)}")
     layers = load_layers(project, coders, sample)
     if len(layers.coders) < 2:
         raise QualcodeError("agreement needs two or more coders with decisions")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
-from qualcode.errors import QualcodeError
+from qualcode.errors import ArgumentError, QualcodeError
 from qualcode.store import Project
 
 STRATA = ("location", "session")
@@ -46,9 +46,9 @@ def create_sample(
     if not name.strip():
         raise QualcodeError("a sample needs a name")
     if not 0 < fraction <= 1:
-        raise QualcodeError("--fraction must be greater than 0 and at most 1")
+        raise ArgumentError("fraction", "must be greater than 0 and at most 1")
     if unit not in ("segment", "document"):
-        raise QualcodeError("--unit must be 'segment' or 'document'")
+        raise ArgumentError("unit", "must be 'segment' or 'document'")
     unknown = [s for s in stratify if s not in STRATA]
     if unknown:
         raise QualcodeError(f"cannot stratify by '{unknown[0]}' (use {', '.join(STRATA)})")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from qualcode.codebook.versions import current_codebook
 from qualcode.codebook.yaml_io import codebook_to_yaml
-from qualcode.errors import ProjectError, QualcodeError
+from qualcode.errors import NextStep, ProjectError, QualcodeError
 from qualcode.fileio import write_atomic
 from qualcode.store import Project
 
@@ -19,7 +19,9 @@ def export_codebook(project: Project, fmt: str, output: str | Path) -> Path:
         raise QualcodeError(f"unknown codebook format '{fmt}' (choose from {', '.join(FORMATS)})")
     codebook = current_codebook(project)
     if codebook is None:
-        raise ProjectError(f"{project.path}: no codebook loaded yet (qualcode codebook load FILE)")
+        raise ProjectError(
+            f"{project.path}: no codebook loaded yet", next_step=NextStep.LOAD_CODEBOOK
+        )
     output = Path(output)
     if fmt == "qdc":  # REFI-QDA, GUIDs stable per project
         from qualcode.refi.codebook import codebook_to_qdc

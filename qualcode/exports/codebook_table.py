@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qualcode.codebook.versions import current_codebook
-from qualcode.errors import ProjectError
+from qualcode.errors import NextStep, ProjectError
 from qualcode.exports.table import Table
 from qualcode.store import Project
 
@@ -17,7 +17,9 @@ def codebook_table(project: Project) -> Table:
     """The current codebook version, codes in codebook order (groups included)."""
     codebook = current_codebook(project)
     if codebook is None:
-        raise ProjectError(f"{project.path}: no codebook loaded yet (qualcode codebook load FILE)")
+        raise ProjectError(
+            f"{project.path}: no codebook loaded yet", next_step=NextStep.LOAD_CODEBOOK
+        )
     rows = [
         [
             code.id,

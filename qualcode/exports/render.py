@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from qualcode.errors import QualcodeError
+from qualcode.errors import ArgumentError, QualcodeError
 from qualcode.exports.csv_format import render_csv
 from qualcode.exports.docx_format import render_docx
 from qualcode.exports.latex import render_latex
@@ -38,7 +38,9 @@ def format_for(output: str | Path | None, fmt: str | None) -> str:
     suffix = Path(output).suffix.lower() if output else ""
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
-    raise QualcodeError(f"give --format ({', '.join(FORMATS)}): cannot tell it from '{output}'")
+    raise ArgumentError(
+        "fmt", f"is needed ({', '.join(FORMATS)}): cannot tell the format from '{output}'"
+    )
 
 
 def render(tables: Table | Sequence[Table], fmt: str) -> bytes:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from qualcode.codebook.versions import codebook_at
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
 from qualcode.exports.table import Table
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE
@@ -61,7 +61,7 @@ def theme_table(
         chosen = resolve_layer(con, layer, project.user)
         themes = read_themes(con)
         if not themes:
-            raise QualcodeError("no themes yet (qualcode themes framework, or create one)")
+            raise QualcodeError("no themes yet", next_step=NextStep.CREATE_THEMES)
         codebook = codebook_at(con)
         targets = theme_targets(themes)
         rows = track_with(con, chosen, targets)

@@ -21,7 +21,7 @@ import numpy as np
 
 from qualcode.codebook.model import Codebook
 from qualcode.codebook.versions import current_codebook, read_codebook_file
-from qualcode.errors import QualcodeError
+from qualcode.errors import ArgumentError, NextStep, QualcodeError
 from qualcode.fileio import write_atomic
 from qualcode.store import Project
 from qualcode.suggest.cache import Progress, embed
@@ -114,7 +114,7 @@ def cv_folds(gold: GoldVectors, k: int, seed: int = SEED) -> list[np.ndarray]:
 
     n = len(gold.rows)
     if not 2 <= k <= n:
-        raise QualcodeError(f"--cv needs between 2 and {n} folds for {n} gold rows")
+        raise ArgumentError("k", f"needs between 2 and {n} folds for {n} gold rows")
     first = [row.codes[0] if row.codes else "" for row in gold.rows]
     counts = Counter(first)
     strata = [c if counts[c] >= k or not c else at_level(gold.codebook, c, 1) for c in first]
@@ -200,6 +200,9 @@ def evaluate_gold(
     """Evaluate a gold CSV (zero-shot, or learned with cv folds); optionally write
     per-row predictions. Returns the `qualcode evaluate --json` object."""
     gold_rows = read_gold(gold_path, codebook)
+    if cv and not 2 <= cv <= len(gold_rows):  # before embedding: a caller's cv, not cv_folds' k
+        n = len(gold_rows)
+        raise ArgumentError("cv", f"needs between 2 and {n} folds for {n} gold rows")
     gold = embed_gold(gold_rows, codebook, embedder, progress)
     if cv:
         scores = cross_validated_scores(gold, cv)
@@ -227,19 +230,19 @@ def evaluate(
     or the project's current codebook and configured model; the project's data is
     only read."""
     if level < 0:
-        raise QualcodeError("--level must be 0 (codes) or more")
+        raise ArgumentError("level", "must be 0 (codes) or more")
     if cv == 1 or cv < 0:
-        raise QualcodeError("--cv needs at least 2 folds (or 0 for zero-shot)")
+        raise ArgumentError("cv", "needs at least 2 folds (or 0 for zero-shot)")
     if codebook_path is not None:
         codebook, _ = read_codebook_file(codebook_path)
         spec = DEFAULT_MODEL
     elif project is not None:
         codebook = current_codebook(project)
         if codebook is None:
-            raise QualcodeError("no codebook loaded yet (qualcode codebook load FILE)")
+            raise QualcodeError("no codebook loaded yet", next_step=NextStep.LOAD_CODEBOOK)
         spec = configured_model(project)
     else:
-        raise QualcodeError("evaluate needs --codebook FILE or a project with a codebook")
+        raise ArgumentError("codebook_path", "or a project with a codebook is needed")
     return evaluate_gold(
         gold_path,
         codebook,

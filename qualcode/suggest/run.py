@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from qualcode.codebook.versions import codebook_at
-from qualcode.errors import QualcodeError
+from qualcode.errors import ArgumentError, NextStep, QualcodeError
 from qualcode.store import Project
 from qualcode.suggest.cache import Progress, embed
 from qualcode.suggest.config import configured_model
@@ -82,7 +82,7 @@ def _read_inputs(project: Project) -> tuple[Any, list[int], list[str], Any]:
     with project.connect(read_only=True) as con:
         codebook = codebook_at(con)
         if codebook is None:
-            raise QualcodeError("no codebook loaded yet (qualcode codebook load FILE)")
+            raise QualcodeError("no codebook loaded yet", next_step=NextStep.LOAD_CODEBOOK)
         segments = con.execute(
             "SELECT s.id, s.text FROM segments s "
             "JOIN current_documents d ON d.id = s.document_id ORDER BY s.id"
@@ -160,9 +160,9 @@ def suggest(
     it cannot be loaded, TF-IDF is used and the report says so.
     """
     if top_k < 1:
-        raise QualcodeError("--top-k must be at least 1")
+        raise ArgumentError("top_k", "must be at least 1")
     if not 0.0 <= min_score <= 1.0:
-        raise QualcodeError("--min-score must be between 0 and 1")
+        raise ArgumentError("min_score", "must be between 0 and 1")
     started = time.perf_counter()
     timings: dict[str, float] = {}
     codebook, segment_ids, segment_texts, decisions = _read_inputs(project)

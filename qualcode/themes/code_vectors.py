@@ -72,7 +72,7 @@ def code_vectors(con: duckdb.DuckDBPyConnection, layer: Layer) -> CodeVectors:
             return CodeVectors(
                 None,
                 segments=len(texts),
-                reason="no coded segment has a cached embedding (run 'qualcode suggest')",
+                reason="no coded segment has a cached embedding (suggesting codes makes them)",
             )
         table = con.sql(
             "SELECT e.text_hash, e.dim, e.vector FROM qualcode_wanted_hashes w JOIN embeddings e "

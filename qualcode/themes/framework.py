@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from qualcode.access import recorded_as
 from qualcode.codebook.model import Codebook
 from qualcode.codebook.versions import codebook_at
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 from qualcode.themes.catalog import insert_theme, read_themes
 from qualcode.themes.model import Theme
@@ -48,7 +48,7 @@ def create_framework_themes(project: Project, actor: str) -> FrameworkResult:
     with project.transaction() as con:
         codebook = codebook_at(con)
         if codebook is None:
-            raise QualcodeError("no codebook loaded yet (qualcode codebook load FILE)")
+            raise QualcodeError("no codebook loaded yet", next_step=NextStep.LOAD_CODEBOOK)
         index = codebook.by_id()
         result = FrameworkResult()
         have = {t.framework_group: t.id for t in read_themes(con) if t.framework_group}

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import duckdb
 
 from qualcode.access import CONSENSUS_CODER, check_layer
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
 from qualcode.themes.state import applied_sql
 
 LAYER_CHOICES = "consensus, coder:NAME or all"
@@ -59,9 +59,13 @@ def parse_layer(text: str | Layer) -> Layer:
 def require_content(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a project without a codebook or without documents."""
     if con.execute("SELECT max(version) FROM codebook_versions").fetchone()[0] is None:
-        raise QualcodeError("the project is empty: no codebook loaded yet (qualcode codebook load)")
+        raise QualcodeError(
+            "the project is empty: no codebook loaded yet", next_step=NextStep.LOAD_CODEBOOK
+        )
     if not con.execute("SELECT 1 FROM current_documents LIMIT 1").fetchone():
-        raise QualcodeError("the project is empty: no documents yet (qualcode ingest)")
+        raise QualcodeError(
+            "the project is empty: no documents yet", next_step=NextStep.ADD_DOCUMENTS
+        )
 
 
 def resolve_layer(con: duckdb.DuckDBPyConnection, text: str | Layer, user: str | None) -> Layer:
@@ -87,11 +91,8 @@ def resolve_layer(con: duckdb.DuckDBPyConnection, text: str | Layer, user: str |
         f"SELECT 1 FROM {applied_sql(con)} WHERE {condition} LIMIT 1", params
     ).fetchall()
     if not found:
-        hint = (
-            " (settle disagreements with 'qualcode agreement settle', or use --layer all "
-            "or coder:NAME)"
-            if layer.kind == "consensus"
-            else ""
+        raise QualcodeError(
+            f"layer '{layer.name}' has no codings yet",
+            next_step=NextStep.SETTLE if layer.kind == "consensus" else None,
         )
-        raise QualcodeError(f"layer '{layer.name}' has no codings yet{hint}")
     return layer

@@ -21,7 +21,7 @@ import duckdb
 
 from qualcode.access import recorded_as
 from qualcode.audit import log_action
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute, check_template
 from qualcode.themes.layers import Layer, require_content, resolve_layer
@@ -138,11 +138,9 @@ def matrix_rows(con: duckdb.DuckDBPyConnection, row_kind: str) -> list[str]:
 def _columns(con: duckdb.DuckDBPyConnection, column_kind: str) -> list[Target]:
     targets = read_targets(con, themes=column_kind == "theme", codes=column_kind == "code")
     if not targets:
-        raise QualcodeError(
-            "no themes yet (qualcode themes framework, or create one)"
-            if column_kind == "theme"
-            else "no codable codes in the codebook"
-        )
+        if column_kind == "theme":
+            raise QualcodeError("no themes yet", next_step=NextStep.CREATE_THEMES)
+        raise QualcodeError("no codable codes in the codebook")
     return targets
 
 

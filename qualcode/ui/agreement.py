@@ -14,7 +14,7 @@ from qualcode.agreement.report import BY_CHOICES, agreement_report
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.ui import cache
-from qualcode.ui.common import choice, reporting, run_page, show_success, success_next_run
+from qualcode.ui.common import choice, one_line, reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.markup import esc, md
 
@@ -138,7 +138,7 @@ def body(project: Project, identity: Identity) -> None:
     except QualcodeError as exc:
         if not identity.supervises:
             raise
-        st.info(md(exc))  # not enough decisions yet
+        st.info(md(one_line(exc)))  # not enough decisions yet
         return
     show_success(S_FLASH)
     _overall(report)

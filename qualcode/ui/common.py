@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
+from qualcode.limits import ENV_VAR, RAISE_HINT
 from qualcode.store import DEFAULT_DB, Project
 from qualcode.threaded import SharedProject
 from qualcode.ui.identity import Identity, require_identity
@@ -51,10 +52,32 @@ def project() -> Project:
     return _open(str(project_path().resolve()))
 
 
+NEXT_STEPS: dict[NextStep, str] = {
+    NextStep.LOAD_CODEBOOK: "load one on the Codebook page",
+    NextStep.ADD_DOCUMENTS: "import transcripts on the Import page",
+    NextStep.SUGGEST: "suggest codes on the Import page first",
+    NextStep.SETTLE: "settle disagreements on the Agreement page, or choose another layer",
+    NextStep.CREATE_THEMES: "create them on the Themes page",
+    NextStep.SET_ROLE: "on the Accounts page",
+    NextStep.ADD_ADMIN: "add an admin on the Accounts page first",
+}
+"""The library's next steps as the pages where they are taken (never a CLI command)."""
+
+LIMIT_HINT = f"whoever starts the app can raise it with {ENV_VAR}"
+"""How the size limit is raised for the app: it has no control of its own for it."""
+
+
+def in_app_words(text: str) -> str:
+    """Library text (a file's problem, a report line) with its size-limit hint in the
+    app's words."""
+    return text.replace(RAISE_HINT, LIMIT_HINT)
+
+
 def one_line(exc: Exception) -> str:
-    """An error as the one line a person reads."""
+    """An error as the one line a person reads: a library error in the app's words
+    (next steps as pages; parameters keep the library's names)."""
     if isinstance(exc, QualcodeError):
-        return str(exc)
+        return in_app_words(exc.render(steps=NEXT_STEPS))
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return f"the project could not be read or written just now ({first}); try again"
 

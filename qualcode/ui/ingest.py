@@ -22,7 +22,7 @@ from qualcode.ingest.pipeline import IngestReport
 from qualcode.privacy import KINDS, Detection, PseudonymisedDocument, Pseudonymiser, PseudonymMap
 from qualcode.store import Project
 from qualcode.ui import cache
-from qualcode.ui.common import reporting, run_page
+from qualcode.ui.common import in_app_words, reporting, run_page
 from qualcode.ui.identity import Identity
 from qualcode.ui.markup import STYLE, esc, md
 from qualcode.uploads import (
@@ -95,7 +95,7 @@ def parse_attributes(text: str) -> dict[str, str]:
 
 
 def _results(report: IngestReport, names: list[str]) -> None:
-    failed = {f["path"]: f["error"] for f in report.failed}
+    failed = {f["path"]: in_app_words(f["error"]) for f in report.failed}
     skipped = set(report.skipped)
     missing = set(report.without_location_session)
     rows = []
@@ -251,7 +251,9 @@ def _file_review(pending: PendingReview, index: int, item: ReviewedUpload) -> No
     """One file's detections, a tick box each, and a preview of the stored text."""
     st.markdown(f"**{md(item.name)}**")
     if item.plan is None or item.document is None:
-        st.warning(md(f"{item.name}: {item.error}; it will be reported as failed"))
+        st.warning(
+            md(f"{item.name}: {in_app_words(str(item.error))}; it will be reported as failed")
+        )
         return
     rows = _rows(item)
     if not rows:

@@ -20,7 +20,7 @@ from qualcode.themes.matrix import (
     set_summary,
     summary_history,
 )
-from qualcode.ui.common import reporting, run_page, show_success, success_next_run
+from qualcode.ui.common import one_line, reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.layers import analysis_default, layer_label
 from qualcode.ui.markup import STYLE, esc, md
@@ -157,7 +157,7 @@ def body(project: Project, identity: Identity) -> None:
     try:
         matrix = framework_matrix(project, row_kind, column_kind, layer)
     except QualcodeError as exc:  # an empty project or layer: nothing to chart yet
-        st.info(md(exc))
+        st.info(md(one_line(exc)))
         return
     st.dataframe(grid(matrix))
     st.caption(

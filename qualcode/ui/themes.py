@@ -15,7 +15,7 @@ from qualcode.explore import ANY, code_cooccurrence, coded_segments
 from qualcode.store import Project
 from qualcode.themes import Tracking, create_framework_themes, list_themes, track
 from qualcode.themes.targets import Target
-from qualcode.ui.common import reporting, run_page
+from qualcode.ui.common import one_line, reporting, run_page
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.layers import analysis_default, layer_label
 from qualcode.ui.markup import md
@@ -185,7 +185,7 @@ def body(project: Project, identity: Identity) -> None:
     try:
         tracking = track(project, layer)
     except QualcodeError as exc:  # an empty project or layer: nothing to count yet
-        st.info(md(exc))
+        st.info(md(one_line(exc)))
         return
     _overview(tracking, measure)
     st.subheader("Across locations and sessions")
