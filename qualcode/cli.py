@@ -40,6 +40,14 @@ class State:
     user: str | None = None
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from qualcode import __version__
+
+        typer.echo(f"qualcode {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     db: Annotated[
@@ -56,6 +64,12 @@ def main(
             "commands act for whoever holds the project file.",
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     """qualcode: code workshop transcripts against a framework codebook, on this machine."""
     State.db = db

@@ -1,27 +1,39 @@
-"""Starting the Streamlit app: loopback only unless asked, no usage statistics."""
+"""Starting the Streamlit app: loopback only unless asked, no usage statistics, and
+stopped with the command that started it."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from qualcode.errors import QualcodeError
+from qualcode.errors import NextStep, QualcodeError
+from qualcode.resources import app_script
 from qualcode.store import Project
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+STOP_GRACE_SECONDS = 4.0
+"""How long Streamlit gets to shut down after SIGTERM before it is killed."""
+_STOP_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK")
+    if hasattr(signal, name)
+)
 
 
-def streamlit_command(host: str, port: int) -> list[str]:
-    """The command line that serves app.py; telemetry off whatever the config says."""
+def streamlit_command(app: Path, host: str, port: int) -> list[str]:
+    """The command line that serves `app`; telemetry off whatever the config says."""
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(app),
         "--server.address",
         host,
         "--server.port",
@@ -36,7 +48,8 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 def serve(project: Project, host: str = "127.0.0.1", port: int = 8501) -> int:
-    """Run the app on a project until it is stopped; return Streamlit's exit code.
+    """Run the app on a project until it is stopped; return Streamlit's exit code (0 when
+    stopped by a signal).
 
     Anything but a loopback address is refused while the project has no password
     accounts: without them anyone on the network could sign in as anyone."""
@@ -44,14 +57,58 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8501) -> int:
 
     if host.lower() not in LOOPBACK and not accounts_exist(project):
         raise QualcodeError(
-            f"refusing to serve on {host}: the project has no accounts "
-            "(create an admin with 'qualcode accounts add NAME --role admin' first)"
+            f"refusing to serve on {host}: the project has no accounts",
+            next_step=NextStep.ADD_ADMIN,
         )
-    if not APP.exists():
-        raise QualcodeError(f"{APP}: the app is not installed beside the package")
+    app = app_script()
     env = {**os.environ, "QUALCODE_DB": str(project.path.resolve())}
     print(f"qualcode app on http://{host}:{port} (project {project.path})", file=sys.stderr)
+    return run_until_stopped(streamlit_command(app, host, port), env=env, cwd=app.parent)
+
+
+class _Stopped(Exception):
+    """A stop signal arrived while the app ran."""
+
+
+def run_until_stopped(command: list[str], env: dict[str, str], cwd: Path) -> int:
+    """Run `command` until it exits, or until this process is asked to stop (SIGTERM,
+    SIGINT, SIGHUP): then stop the child too, so no server outlives its command and
+    keeps serving the project file. Returns the child's exit code, 0 when stopped."""
+    child = subprocess.Popen(command, env=env, cwd=cwd)
     try:
-        return subprocess.call(streamlit_command(host, port), env=env, cwd=APP.parent)
-    except KeyboardInterrupt:
+        with _stop_signals_raise():
+            return child.wait()
+    except (_Stopped, KeyboardInterrupt):
+        _stop(child)
         return 0
+    finally:
+        if child.poll() is None:
+            _stop(child)
+
+
+def _stop(child: subprocess.Popen) -> None:
+    child.terminate()
+    try:
+        child.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """While the block runs, a stop signal raises `_Stopped` in it (signal handlers can
+    only be set from the main thread; elsewhere the block runs as it is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -77,7 +77,7 @@ def test_verify_against_the_project(with_admin: Project) -> None:
 
 def test_first_account_must_be_an_admin(project: Project) -> None:
     assert not accounts_exist(project)
-    with pytest.raises(QualcodeError, match="first account must be an admin"):
+    with pytest.raises(QualcodeError, match="role must be 'admin' for the first account"):
         add_account(project, "bob", BOB_PW, "coder")
     assert not accounts_exist(project)
     user = add_account(project, "root", ADMIN_PW, "admin")
@@ -166,8 +166,8 @@ def test_server_refuses_a_non_loopback_host_without_accounts(
     def no_subprocess(*args: object, **kwargs: object) -> int:
         pytest.fail("serve started a subprocess")
 
-    monkeypatch.setattr(subprocess, "call", no_subprocess)
-    monkeypatch.setattr(server.subprocess, "call", no_subprocess)
+    monkeypatch.setattr(subprocess, "Popen", no_subprocess)
+    monkeypatch.setattr(server, "run_until_stopped", no_subprocess)
     for host in ("0.0.0.0", "192.168.1.20", "::"):
         with pytest.raises(QualcodeError, match="no accounts") as caught:
             server.serve(project, host=host)
@@ -178,7 +178,7 @@ def test_server_serves_loopback_and_accounts(
     monkeypatch: pytest.MonkeyPatch, project: Project
 ) -> None:
     calls: list[list[str]] = []
-    monkeypatch.setattr(server.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
+    monkeypatch.setattr(server, "run_until_stopped", lambda cmd, **kw: calls.append(cmd) or 0)
     assert server.serve(project, host="127.0.0.1") == 0
     assert server.serve(project, host="localhost") == 0
     add_account(project, "root", ADMIN_PW, "admin")
@@ -193,10 +193,12 @@ def test_server_serves_loopback_and_accounts(
 def test_cli_app_refuses_non_loopback_without_accounts(
     monkeypatch: pytest.MonkeyPatch, project: Project
 ) -> None:
-    monkeypatch.setattr(server.subprocess, "call", lambda *a, **k: pytest.fail("started"))
+    monkeypatch.setattr(server, "run_until_stopped", lambda *a, **k: pytest.fail("started"))
     result = CliRunner().invoke(app, ["--db", str(project.path), "app", "--host", "0.0.0.0"])
     assert result.exit_code == 1
-    assert "no accounts" in result.output
+    assert "no accounts (add an admin first: qualcode accounts add NAME --role admin)" in (
+        result.output
+    )
 
 
 def test_cli_accounts_add_passwd_list(monkeypatch: pytest.MonkeyPatch, project: Project) -> None:
@@ -207,7 +209,9 @@ def test_cli_accounts_add_passwd_list(monkeypatch: pytest.MonkeyPatch, project: 
         )
 
     refused = cli("accounts", "add", "bob", "--role", "coder", password=BOB_PW)
-    assert refused.exit_code == 1 and "first account must be an admin" in refused.output
+    assert (
+        refused.exit_code == 1 and "--role must be 'admin' for the first account" in refused.output
+    )
     assert cli("accounts", "add", "root", "--role", "admin", password=ADMIN_PW).exit_code == 0
     no_admin = cli("accounts", "add", "bob", "--role", "coder", password=BOB_PW)
     assert no_admin.exit_code == 1 and "only an admin" in no_admin.output

@@ -19,21 +19,27 @@ from qualcode.ui.markup import md
 
 DB_ENV = "QUALCODE_DB"
 
+_UI = Path(__file__).resolve().parent
 PAGES = {
-    "signin": "qualcode/ui/signin.py",
-    "import": "qualcode/ui/ingest.py",
-    "code": "qualcode/ui/code.py",
-    "document": "qualcode/ui/document.py",
-    "codebook": "qualcode/ui/codebook.py",
-    "themes": "qualcode/ui/themes.py",
-    "matrix": "qualcode/ui/matrix.py",
-    "progress": "qualcode/ui/progress.py",
-    "agreement": "qualcode/ui/agreement.py",
-    "export": "qualcode/ui/export.py",
-    "audit": "qualcode/ui/audit.py",
-    "accounts": "qualcode/ui/accounts.py",
+    name: str(_UI / f"{module}.py")
+    for name, module in {
+        "signin": "signin",
+        "import": "ingest",
+        "code": "code",
+        "document": "document",
+        "codebook": "codebook",
+        "themes": "themes",
+        "matrix": "matrix",
+        "progress": "progress",
+        "agreement": "agreement",
+        "export": "export",
+        "audit": "audit",
+        "accounts": "accounts",
+    }.items()
 }
-"""Page files, relative to app.py (what st.Page and st.switch_page take)."""
+"""Page files (what st.Page and st.switch_page take), as absolute paths: the app script
+is `app.py` in a checkout but a copy inside the package once installed, and these
+resolve the same from either."""
 
 
 def project_path() -> Path:
