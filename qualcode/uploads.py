@@ -144,6 +144,7 @@ def ingest_upload(
         attributes=attributes,
         actor=actor,
         pseudonymise=pseudonymise,
+        known_by_source=False,
     )
 
 

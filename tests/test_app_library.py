@@ -132,6 +132,25 @@ def test_a_changed_reupload_supersedes_and_an_unchanged_one_is_skipped(
     )
 
 
+def test_same_named_uploads_for_other_sessions_are_other_documents(project: Project) -> None:
+    """An upload is known by its name in its case: "transcript.docx" from two locations
+    is two documents, and a changed one supersedes only its own."""
+    ingest_uploads(project, [Upload("notes.txt", b"YP1: first site.\n")], location="A", session="1")
+    ingest_uploads(
+        project, [Upload("notes.txt", b"YP1: second site.\n")], location="B", session="1"
+    )
+    ingest_uploads(project, [Upload("notes.txt", b"YP1: no site.\n")])
+    changed = ingest_uploads(
+        project, [Upload("notes.txt", b"YP1: second site, edited.\n")], location="B", session="1"
+    )
+    assert changed.documents_added == 1
+    assert rows(
+        project,
+        "SELECT d.id, c.location, d.version, d.supersedes FROM current_documents d "
+        "LEFT JOIN cases c ON c.id = d.case_id ORDER BY d.id",
+    ) == [(1, "A", 1, None), (3, None, 1, None), (4, "B", 2, 2)]
+
+
 def test_uploads_write_no_temporary_files(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,8 +1,8 @@
 """Ingest: read each file, segment it, and store it in its own transaction.
 
 A bad file is reported with its path and reason and leaves no rows; the other
-files still go in. A document is known by its source (a file's resolved path, an
-upload's name), or else by its file name in the same case. Re-ingesting the
+files still go in. A file is known by its source (its resolved path), or else by its
+file name in the same case; an upload by its name in its case. Re-ingesting the
 content of that document's current version adds nothing; any other content (an
 edit, or a return to an earlier version's text) becomes its next version, and
 codings on the old version stay. A file matching no stored document adds nothing
@@ -236,11 +236,13 @@ def ingest_document(
     attributes: FileAttributes,
     actor: str = "cli",
     pseudonymise: Pseudonymiser | None = None,
+    known_by_source: bool = True,
 ) -> Added:
     """Segment and store one parsed file in one transaction, as the module docstring says;
     (document id, segments) or None if already stored.
 
-    `title` and `source` are stored (and identify the document, with its case);
+    `title` and `source` are stored and identify the document with its case
+    (`current_version`; an upload, `known_by_source=False`, by its title in its case);
     `label` names the file in errors, the action log and the replacement log. With
     `pseudonymise`, the replacement log is saved inside the transaction, after the rows
     are in: if saving fails, the document is rolled back.
@@ -249,7 +251,7 @@ def ingest_document(
     parsed, segments = _segment_parsed(parsed, label, pseudonymise)
     digest = content_hash(parsed.text)
     with project.transaction() as con:
-        current = current_version(con, source, title, find_case(con, attributes))
+        current = current_version(con, title, attributes, source if known_by_source else None)
         if already_stored(con, current, digest):
             return None
         stored = store_document(
@@ -285,15 +287,27 @@ def content_hash(text: str) -> str:
 
 
 def current_version(
-    con: duckdb.DuckDBPyConnection, source: str, title: str, case_id: int | None
+    con: duckdb.DuckDBPyConnection,
+    title: str,
+    attributes: FileAttributes,
+    source: str | None = None,
 ) -> StoredVersion | None:
-    """The current version of the document stored from `source`, or else of the one
-    named `title` in case `case_id`; None when there is none."""
+    """The current version of a stored document; None when there is none.
+
+    A file is known by its `source` (its resolved path), or else by its name `title`
+    in its case. An upload has no source of its own (its name is all it has), so it is
+    known by its name in its case, "no case" included: the same name uploaded for
+    another location or session is another document."""
     query = "SELECT id, version, content_hash FROM current_documents WHERE "
     order = " ORDER BY version DESC, id DESC LIMIT 1"
-    row = con.execute(query + "source_path = ?" + order, [source]).fetchone()
+    row = None
+    if source is not None:
+        row = con.execute(query + "source_path = ?" + order, [source]).fetchone()
+    case_id = find_case(con, attributes)
     if row is None and case_id is not None:
         row = con.execute(query + "title = ? AND case_id = ?" + order, [title, case_id]).fetchone()
+    elif row is None and source is None and _case_name(attributes) is None:
+        row = con.execute(query + "title = ? AND case_id IS NULL" + order, [title]).fetchone()
     return StoredVersion(*row) if row else None
 
 
