@@ -381,6 +381,23 @@ def test_returning_to_earlier_content_makes_a_new_current_version(
     assert rows(project, "SELECT count(*) FROM documents") == [(3,)]
 
 
+def test_two_same_named_files_in_one_case_are_stored_once(project: Project, tmp_path: Path) -> None:
+    """a/s1.txt and b/s1.txt for one location and session chain as one document (same
+    name, same case); running ingest again adds nothing, whichever was stored last."""
+    first, second = TRANSCRIPT, TRANSCRIPT.replace("good day", "bad day")
+    paths = [write(tmp_path / "a" / "s1.txt", first), write(tmp_path / "b" / "s1.txt", second)]
+    added = ingest_paths(project, paths, location="L1", session="1")
+    assert added.documents_added == 2
+    for _ in range(2):
+        again = ingest_paths(project, paths, location="L1", session="1")
+        assert (again.documents_added, again.skipped) == (0, [str(p) for p in paths])
+    assert _versions(project) == [(1, 1, None, first), (2, 2, 1, second)]
+    write(paths[0], first + "YP2: Later.\n")  # the first file changes: after the chain's end
+    changed = ingest_paths(project, paths, location="L1", session="1")
+    assert (changed.documents_added, changed.skipped) == (1, [str(paths[1])])
+    assert rows(project, "SELECT id, version, supersedes FROM current_documents") == [(3, 3, 2)]
+
+
 def test_a_file_moved_within_its_case_reverts_by_name(project: Project, tmp_path: Path) -> None:
     """Same file name, same location and session, another folder: the same document."""
     first, second = TRANSCRIPT, TRANSCRIPT.replace("good day", "bad day")

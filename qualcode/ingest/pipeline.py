@@ -2,11 +2,11 @@
 
 A bad file is reported with its path and reason and leaves no rows; the other
 files still go in. A file is known by its source (its resolved path), or else by its
-file name in the same case; an upload by its name in its case. Re-ingesting the
-content of that document's current version adds nothing; any other content (an
-edit, or a return to an earlier version's text) becomes its next version, and
-codings on the old version stay. A file matching no stored document adds nothing
-when a current document already holds its content (the same file copied).
+file name in the same case; an upload by its name in its case. Re-ingesting what a
+file last stored adds nothing; any other content (an edit, or a return to an earlier
+version's text) becomes its document's next version, and codings on the old version
+stay. A file or upload matching no stored document adds nothing when a current
+document already holds its content (the same file copied).
 
 `store_document` is the one insert of a document, its attributes and segments,
 used by file ingest, uploads (`qualcode.uploads`) and REFI import.
@@ -242,7 +242,7 @@ def ingest_document(
     (document id, segments) or None if already stored.
 
     `title` and `source` are stored and identify the document with its case
-    (`current_version`; an upload, `known_by_source=False`, by its title in its case);
+    (`stored_versions`; an upload, `known_by_source=False`, by its title in its case);
     `label` names the file in errors, the action log and the replacement log. With
     `pseudonymise`, the replacement log is saved inside the transaction, after the rows
     are in: if saving fails, the document is rolled back.
@@ -251,8 +251,15 @@ def ingest_document(
     parsed, segments = _segment_parsed(parsed, label, pseudonymise)
     digest = content_hash(parsed.text)
     with project.transaction() as con:
-        current = current_version(con, title, attributes, source if known_by_source else None)
-        if already_stored(con, current, digest):
+        case_id = find_case(con, attributes)
+        last_hash, current = stored_versions(
+            con,
+            title,
+            case_id,
+            _case_name(attributes) is not None,
+            source if known_by_source else None,
+        )
+        if last_hash == digest or (last_hash is None and held_by_a_current_document(con, digest)):
             return None
         stored = store_document(
             con,
@@ -260,7 +267,7 @@ def ingest_document(
             segments,
             title=title,
             source=source,
-            case_id=case_for(con, attributes),
+            case_id=case_id if case_id is not None else case_for(con, attributes),
             attributes=attributes.extra,
             previous=current,
         )
@@ -286,39 +293,62 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def current_version(
+def stored_versions(
     con: duckdb.DuckDBPyConnection,
     title: str,
-    attributes: FileAttributes,
+    case_id: int | None,
+    in_a_case: bool,
     source: str | None = None,
-) -> StoredVersion | None:
-    """The current version of a stored document; None when there is none.
+) -> tuple[str | None, StoredVersion | None]:
+    """(content hash of what this file or upload last stored, the current version of its
+    document); (None, None) for a document not stored yet.
 
-    A file is known by its `source` (its resolved path), or else by its name `title`
-    in its case. An upload has no source of its own (its name is all it has), so it is
-    known by its name in its case, "no case" included: the same name uploaded for
-    another location or session is another document."""
-    query = "SELECT id, version, content_hash FROM current_documents WHERE "
-    order = " ORDER BY version DESC, id DESC LIMIT 1"
-    row = None
+    A file is known by its `source` (its resolved path), or else by its name `title` in
+    its case `case_id`. An upload has no source of its own (its name is all it has), so
+    it is known by its name in its case, "no case" included (`in_a_case` False): the same
+    name uploaded for another location or session is another document. Content equal to
+    what the file last stored adds nothing; anything else, a return to an earlier
+    version's text included, is the document's next version."""
     if source is not None:
-        row = con.execute(query + "source_path = ?" + order, [source]).fetchone()
-    case_id = find_case(con, attributes)
-    if row is None and case_id is not None:
-        row = con.execute(query + "title = ? AND case_id = ?" + order, [title, case_id]).fetchone()
-    elif row is None and source is None and _case_name(attributes) is None:
-        row = con.execute(query + "title = ? AND case_id IS NULL" + order, [title]).fetchone()
-    return StoredVersion(*row) if row else None
+        row = con.execute(
+            "SELECT id, content_hash FROM documents WHERE source_path = ? ORDER BY id DESC LIMIT 1",
+            [source],
+        ).fetchone()
+        if row is not None:
+            return row[1], _current_of(con, row[0])
+    query = "SELECT id, version, content_hash FROM current_documents WHERE title = ? AND "
+    order = " ORDER BY version DESC, id DESC LIMIT 1"
+    found = None
+    if case_id is not None:
+        found = con.execute(query + "case_id = ?" + order, [title, case_id]).fetchone()
+    elif source is None and not in_a_case:
+        found = con.execute(query + "case_id IS NULL" + order, [title]).fetchone()
+    current = StoredVersion(*found) if found else None
+    return (current.content_hash if current else None), current
 
 
-def already_stored(
-    con: duckdb.DuckDBPyConnection, current: StoredVersion | None, digest: str
-) -> bool:
-    """Whether content with `digest` adds nothing: it is the document's current version,
-    or (for a document not stored yet) a current document already holds it. Superseded
-    versions never count, so returning to an earlier text makes a new version."""
-    if current is not None:
-        return current.content_hash == digest
+def _current_of(con: duckdb.DuckDBPyConnection, document_id: int) -> StoredVersion:
+    """The current end of the version chain a stored document belongs to (a later version
+    may have come from another file of the same name in the same case)."""
+    row = con.execute(
+        "SELECT id, version, content_hash FROM documents WHERE id = ?", [document_id]
+    ).fetchone()
+    seen = {row[0]}
+    while True:
+        later = con.execute(
+            "SELECT id, version, content_hash FROM documents WHERE supersedes = ? "
+            "ORDER BY id DESC LIMIT 1",
+            [row[0]],
+        ).fetchone()
+        if later is None or later[0] in seen:
+            return StoredVersion(*row)
+        row = later
+        seen.add(row[0])
+
+
+def held_by_a_current_document(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    """Whether a current document holds content with `digest`: a new file with it (a copy
+    of a stored one) adds nothing. Superseded versions never count."""
     return (
         con.execute(
             "SELECT 1 FROM current_documents WHERE content_hash = ? LIMIT 1", [digest]
@@ -342,7 +372,7 @@ def store_document(
 
     The text and format of `parsed` are stored under `title` and `source`; with
     `previous`, the document is its next version and `supersedes` it, else version 1.
-    Deciding whether to store (see `already_stored`) is the caller's.
+    Deciding whether to store (see `stored_versions`) is the caller's.
     """
     digest = content_hash(parsed.text)
     version = previous.version + 1 if previous else 1
