@@ -288,15 +288,22 @@ def ingest(
             f"replacements ({kinds}); log: {summary['log']}",
             err=True,
         )
+    failed = [{**f, "error": _in_cli_words(f["error"])} for f in report.failed]
     if as_json:
-        _emit({**report.to_json(), **({"pseudonymisation": summary} if summary else {})})
+        _emit(
+            {
+                **report.to_json(),
+                "failed": failed,
+                **({"pseudonymisation": summary} if summary else {}),
+            }
+        )
     else:
         typer.echo(
             f"{report.documents_added} documents added ({report.segments_added} segments), "
             f"{len(report.skipped)} skipped (already stored), {len(report.failed)} failed"
         )
-        for failure in report.failed:
-            typer.echo(f"failed: {failure['path']}: {_in_cli_words(failure['error'])}", err=True)
+        for failure in failed:
+            typer.echo(f"failed: {failure['path']}: {failure['error']}", err=True)
     for path in report.without_location_session:
         typer.echo(f"note: {path} has no location and session", err=True)
     for path in report.unlisted:

@@ -106,7 +106,7 @@ def import_codings(
             for coder, segment_ids in reviews.items():
                 append_reviews(con, segment_ids, coder)
         except QualcodeError as exc:
-            raise InputError(path, str(exc)) from None
+            raise InputError.about(path, exc) from None
         coders = sorted({r["coder"] for r in rows})
         con.execute(
             "INSERT INTO coders (name) SELECT unnest(?::VARCHAR[]) ON CONFLICT DO NOTHING",

@@ -71,10 +71,18 @@ class QualcodeError(Exception):
 class InputError(QualcodeError):
     """A file given to qualcode cannot be used; names the file and the problem."""
 
-    def __init__(self, path: str | Path, problem: str) -> None:
+    def __init__(
+        self, path: str | Path, problem: str, *, next_step: NextStep | None = None
+    ) -> None:
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{self.path}: {problem}", next_step=next_step)
+
+    @classmethod
+    def about(cls, path: str | Path, error: QualcodeError) -> InputError:
+        """`error`, met while using the file at `path`, as a problem with that file (its
+        next step kept, for each front end to word)."""
+        return cls(path, error.message, next_step=error.next_step)
 
 
 class ArgumentError(QualcodeError):

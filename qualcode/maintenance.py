@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,15 +81,18 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
         if target.exists():
             with Project(target).connect() as con:  # fold the write-ahead log into the file
                 con.execute("CHECKPOINT")
-        with _file_lock(target):  # after closing: closing drops this process's POSIX locks
-            if target.exists():
-                shutil.copyfile(target, safety)
+            shutil.copyfile(target, safety)
+        # after closing every descriptor of the file: closing any drops a POSIX record lock
+        with _file_lock(target):
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             os.close(fd)
             try:
                 shutil.copyfile(source, tmp)
                 os.replace(tmp, target)
                 target.with_name(target.name + ".wal").unlink(missing_ok=True)
+            except PermissionError:  # Windows: another program has the file open
+                Path(tmp).unlink(missing_ok=True)
+                raise ProjectError(f"project file is in use by another program: {target}") from None
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -98,10 +102,13 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
     return safety
 
 
-def _file_lock(path: Path):
+def _file_lock(path: Path) -> AbstractContextManager[None]:
     """Hold the kind of lock DuckDB takes on a database file (a POSIX record lock), so no
-    process opens the project while it is being replaced (qualcode processes wait and
-    retry)."""
+    other program opens the project while it is being replaced (qualcode processes are
+    kept out by the lock file already). Windows has no such lock, and there a file
+    another program holds open cannot be replaced at all."""
+    if not locking.has_record_locks():
+        return nullcontext()
     return locking.hold(
         path,
         timeout=10,

@@ -66,24 +66,28 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8501) -> int:
     return run_until_stopped(streamlit_command(app, host, port), env=env, cwd=app.parent)
 
 
-class _Stopped(Exception):
-    """A stop signal arrived while the app ran."""
-
-
 def run_until_stopped(command: list[str], env: dict[str, str], cwd: Path) -> int:
     """Run `command` until it exits, or until this process is asked to stop (SIGTERM,
     SIGINT, SIGHUP): then stop the child too, so no server outlives its command and
-    keeps serving the project file. Returns the child's exit code, 0 when stopped."""
-    child = subprocess.Popen(command, env=env, cwd=cwd)
-    try:
-        with _stop_signals_raise():
-            return child.wait()
-    except (_Stopped, KeyboardInterrupt):
-        _stop(child)
-        return 0
-    finally:
-        if child.poll() is None:
-            _stop(child)
+    keeps serving the project file. Returns the child's exit code, 0 when stopped.
+
+    The stop signals are caught before the child starts and only set a flag, so a signal
+    at any moment (before the child exists, or while its end is awaited) stops both."""
+    stopping: list[int] = []
+    with _catching_stop_signals(stopping):
+        if stopping:
+            return 0
+        child = subprocess.Popen(command, env=env, cwd=cwd)
+        try:
+            while child.poll() is None and not stopping:
+                try:
+                    child.wait(timeout=0.2)
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            if child.poll() is None:
+                _stop(child)
+        return 0 if stopping else child.returncode
 
 
 def _stop(child: subprocess.Popen) -> None:
@@ -96,17 +100,16 @@ def _stop(child: subprocess.Popen) -> None:
 
 
 @contextmanager
-def _stop_signals_raise() -> Iterator[None]:
-    """While the block runs, a stop signal raises `_Stopped` in it (signal handlers can
-    only be set from the main thread; elsewhere the block runs as it is)."""
+def _catching_stop_signals(stopping: list[int]) -> Iterator[None]:
+    """While the block runs, a stop signal is appended to `stopping` instead of ending
+    the process (handlers can only be set from the main thread; elsewhere the block runs
+    as it is)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def stop(signum: int, frame: object) -> None:
-        raise _Stopped(signum)
-
-    previous = {number: signal.signal(number, stop) for number in _STOP_SIGNALS}
+    previous = {
+        number: signal.signal(number, lambda n, _: stopping.append(n)) for number in _STOP_SIGNALS
+    }
     try:
         yield
     finally:

@@ -1,9 +1,11 @@
 """Ingesting files that arrive as bytes (uploads in the app), under their own names.
 
-Each upload is read from its bytes (nothing is written to disk) and stored like a
-file on disk (`qualcode.ingest.pipeline.ingest_document`), its name as the
-document's title and source: a changed re-upload of a stored name becomes that
-document's next version, an unchanged one adds nothing. Attributes typed in beside
+Each upload is read from its bytes (nothing is written to disk) and stored through
+the file ingest's own path (`qualcode.ingest.pipeline.ingest_document`), its name as
+the document's title and source. An upload is known by its name in its case: a
+changed re-upload of a stored name for the same location and session (or for none)
+becomes that document's next version, an unchanged one adds nothing, and the same
+name for another location or session is another document. Attributes typed in beside
 the upload (date, group, any other) apply to every file; an uploaded manifest gives
 them per file, by name. An upload over the size limit (qualcode.limits) is refused
 before it is read.

@@ -590,3 +590,10 @@ def test_non_numeric_data_is_refused() -> None:
         fleiss_kappa([1, 2, 3])
     with pytest.raises(ValueError, match="infinite"):
         percent_agreement([[1, np.inf], [1, 2]])
+
+
+def test_the_reference_data_is_all_here() -> None:
+    """The published values ship with the tests: without them the checks above would
+    collect nothing and pass."""
+    assert len(MATRIX_DATASETS) == 23
+    assert len(EXPECTED) == 83

@@ -145,6 +145,23 @@ def test_the_cli_names_its_flags_and_commands(project: Project, args: tuple, lin
     assert (result.exit_code, result.stderr) == (1, f"error: {line}\n")
 
 
+def test_a_file_error_keeps_its_next_step(project: Project, tmp_path: Path) -> None:
+    """An error met while using a file (codings imported before any codebook) is that
+    file's problem, with the way forward still in each front end's words."""
+    from qualcode.ingest.pipeline import ingest_paths
+
+    transcript = tmp_path / "t.txt"
+    transcript.write_text("YP1: I want a home.\n", encoding="utf-8")
+    ingest_paths(project, [transcript])
+    codings = tmp_path / "c.csv"
+    codings.write_text("coder,document,segment,code,decision\nann,t.txt,0,home,accept\n")
+    result = _cli(project, "codings", "import", str(codings))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {codings}: no codebook loaded yet (load one: qualcode codebook load FILE)\n",
+    )
+
+
 def test_a_next_step_in_each_front_end_s_words(project: Project) -> None:
     add_account(project, "root", "admin-secret-42", "admin")
     with pytest.raises(QualcodeError) as caught:

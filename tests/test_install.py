@@ -17,7 +17,7 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -136,6 +136,37 @@ def test_demo_builds_from_the_installed_package(demo_dir: Path) -> None:
     assert status["codes"] == 27
 
 
+PAGES_RUN = r"""
+import sys
+from streamlit.testing.v1 import AppTest
+from qualcode.ui.common import PAGES
+
+at = AppTest.from_file(sys.argv[1], default_timeout=60).run()
+assert not at.exception, [e.value for e in at.exception]
+for name, page in PAGES.items():
+    at.switch_page(page).run()
+    assert not at.exception, (name, [e.value for e in at.exception])
+print(sorted(PAGES), at.title[0].value if at.title else "")
+"""
+
+
+def test_every_page_runs_from_the_installed_package(installed: Path, demo_dir: Path) -> None:
+    """The shipped app script and every page it navigates to run from package data
+    (what the health check of a served app cannot tell)."""
+    app_script = installed / "qualcode" / "shipped" / "app.py"
+    env = {**_env(installed), "QUALCODE_DB": str(demo_dir / "qualcode.duckdb")}
+    out = subprocess.run(
+        [sys.executable, "-c", PAGES_RUN, str(app_script)],
+        env=env,
+        cwd=demo_dir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "'signin'" in out.stdout and "'accounts'" in out.stdout
+
+
 def _app_processes(app_script: Path) -> list[int]:
     """Ids of running processes whose command line serves `app_script` (Linux /proc)."""
     found = []
@@ -151,7 +182,10 @@ def _app_processes(app_script: Path) -> list[int]:
 
 
 def _port_free(port: int) -> bool:
+    """Whether a server can listen on `port` again (as servers do, with SO_REUSEADDR: the
+    connections the test made may linger in TIME_WAIT, which is no process)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -182,6 +216,7 @@ def _serving(installed: Path, cwd: Path, args: list[str]) -> Iterator[tuple[subp
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # so a failed test can stop the app with its command
     )
     try:
         _wait_serving(f"http://127.0.0.1:{port}/_stcore/health", process)
@@ -189,8 +224,8 @@ def _serving(installed: Path, cwd: Path, args: list[str]) -> Iterator[tuple[subp
             assert page.status == 200 and b"<html" in page.read().lower()
         yield process, port
     finally:
-        if process.poll() is None:
-            process.kill()
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # Streamlit too, whatever happened
         process.wait()
 
 

@@ -9,6 +9,7 @@ with each); the CLI's `--max-size` is checked at the end.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -420,6 +421,15 @@ def test_cli_max_size(project: Project, tmp_path: Path, qdpx: Path) -> None:
         f"failed: {document}: file too large ({size} bytes; limit {size - 1} bytes: {CLI_HINT})\n"
     )
     assert stored(project) == dict.fromkeys(TABLES, 0)
+    as_json = runner.invoke(
+        app, [*db, "ingest", str(document), "--max-size", _mb(size - 1), "--json"]
+    )
+    assert json.loads(as_json.stdout)["failed"] == [
+        {
+            "path": str(document),
+            "error": f"file too large ({size} bytes; limit {size - 1} bytes: {CLI_HINT})",
+        }
+    ]
     # --max-size wins over the environment; within it, files go in
     env = {ENV_VAR: _mb(size - 1)}
     result = runner.invoke(app, [*db, "ingest", str(document), "--max-size", _mb(size)], env=env)

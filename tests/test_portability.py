@@ -5,7 +5,8 @@
 portalocker's Windows lockers need Windows itself, so the child process stands in for
 them with an in-process locker of the same interface that records every call; the test
 then checks what the locking module asked of it: shared locks to read, exclusive to
-write, every lock released, no record lock asked for."""
+write, every lock released; backup and restore run without the POSIX record lock
+(the stand-in has none, as portalocker on Windows has none)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from .conftest import REPO_ROOT
 
 WITHOUT_POSIX = r"""
 import enum, importlib, json, pkgutil, sys, types
-sys.modules["fcntl"] = None  # `import fcntl` now raises ImportError, as on Windows
+for posix_only in ("fcntl", "pwd", "grp", "resource", "termios"):
+    sys.modules[posix_only] = None  # importing it now raises ImportError, as on Windows
 
 calls, held = [], {}
 
@@ -76,6 +78,10 @@ with project.connect(read_only=True) as con:
     segment = con.execute("SELECT min(id) FROM segments").fetchone()[0]
 code = current_codebook(project).codable()[0].id
 record_decision(project, Decision(segment, code, "ana", "add"))
+from qualcode.maintenance import backup, restore
+copy = backup(project, folder / "copy.duckdb")
+record_decision(project, Decision(segment, code, "ana", "remove"))
+restore(project.path, copy)  # back to the one decision
 with project.connect(read_only=True) as con:
     events = con.execute("SELECT count(*) FROM coding_events").fetchone()[0]
 print(json.dumps({"failed": failed, "stored": report.documents_added,

@@ -29,7 +29,8 @@ class FileAttributes:
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_defaults(self, location: str | None, session: str | None) -> FileAttributes:
-        """These attributes, with the command-line values where the manifest has none."""
+        """These attributes, with the given location and session where the manifest has
+        none."""
         return FileAttributes(
             location=self.location or location,
             session=self.session or session,

@@ -244,7 +244,7 @@ def _store(project: Project, parsed: ParsedProject, path: Path, actor: str) -> I
         try:
             append_decisions(con, events)
         except QualcodeError as exc:
-            raise InputError(path, str(exc)) from None
+            raise InputError.about(path, exc) from None
         if memos:
             con.executemany(
                 "INSERT INTO memos (target_type, target_id, coder, text) VALUES (?, ?, ?, ?)",
