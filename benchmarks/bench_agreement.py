@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from qualcode.agreement.layers import load_layers
+from qualcode.agreement.ratings import load_layers
 from qualcode.agreement.report import agreement_report
 from qualcode.codebook.model import Code, Codebook
 from qualcode.codebook.versions import store_codebook

@@ -30,14 +30,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from qualcode.codebook.versions import current_codebook, load_codebook
+from qualcode.codebook.versions import current_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, record_decision
+from qualcode.coding.decisions import Decision, record_decision
+from qualcode.coding.segment_card import segment_card
+from qualcode.coding.undo import undo_last
 from qualcode.resources import csf_pof_codebook
-from qualcode.review import segment_card
 from qualcode.store import Project
 from qualcode.suggest.queue import review_queue
-from qualcode.undo import undo_last
 
 LOCATIONS = 3
 SESSIONS = 8

@@ -91,7 +91,7 @@ WRITER = (
     + r"""
 import random
 from pathlib import Path
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.errors import ProjectError
 from qualcode.store import Project
 from qualcode.threaded import SharedProject

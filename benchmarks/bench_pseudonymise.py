@@ -23,7 +23,7 @@ from pathlib import Path
 from qualcode.ingest.readers import read_document
 from qualcode.privacy.detect import Detector
 from qualcode.privacy.evaluate import AnswerKey, score_detections
-from qualcode.privacy.review import plan_pseudonymisation
+from qualcode.privacy.plan import plan_pseudonymisation
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 

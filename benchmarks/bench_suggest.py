@@ -122,8 +122,9 @@ def _mib(value: float | None) -> str:
 def build_project(path: Path, texts: list[str], n_codes: int | None = None):
     """A project of the texts as segments of one document, with the CSF-POF codebook
     or (n_codes) the start of it up to its n_codes-th codable code."""
-    from qualcode.codebook.versions import load_codebook, read_codebook_file, store_codebook
+    from qualcode.codebook.versions import store_codebook
     from qualcode.codebook.yaml_io import codebook_to_yaml
+    from qualcode.codebook_files import load_codebook, read_codebook_file
     from qualcode.resources import csf_pof_codebook
     from qualcode.store import Project
 

@@ -27,12 +27,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from qualcode.codebook.versions import current_codebook, load_codebook
-from qualcode.coding import Decision, record_decision
+from qualcode.codebook.versions import current_codebook
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.decisions import Decision, record_decision
+from qualcode.coding.layers import parse_layer
 from qualcode.resources import csf_pof_codebook
 from qualcode.store import Project
 from qualcode.themes.framework import create_framework_themes
-from qualcode.themes.layers import parse_layer
 from qualcode.themes.targets import read_targets
 from qualcode.themes.tracking import track, track_with
 

@@ -343,7 +343,7 @@ def codebook_load(
     max_size: MaxSizeOption = None,
 ) -> None:
     """Validate a codebook and store it as a new codebook version if it changed."""
-    from qualcode.codebook.versions import load_codebook
+    from qualcode.codebook_files import load_codebook
 
     max_bytes = _max_bytes(max_size)
     with _reporting_errors():
@@ -373,7 +373,7 @@ def codebook_export(
     fmt: Annotated[str, typer.Option("--format", help="yaml")] = "yaml",
 ) -> None:
     """Write the project's current codebook to a file."""
-    from qualcode.codebook.export import export_codebook
+    from qualcode.codebook_files import export_codebook
 
     with _reporting_errors():
         export_codebook(_project(), fmt, output)
@@ -1084,64 +1084,110 @@ def _print_agreement(report: dict[str, Any]) -> None:
         )
 
 
+CodersOption = Annotated[
+    str | None, typer.Option(help="Comma-separated coders; 'model' adds the suggestions.")
+]
+SampleOption = Annotated[str | None, typer.Option(help="Only this reliability sample.")]
+LevelOption = Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")]
+CiOption = Annotated[bool, typer.Option(help="Bootstrap 95% confidence intervals.")]
+
+
 @agreement_app.callback()
 def agreement(
     ctx: typer.Context,
-    coders: Annotated[
-        str | None, typer.Option(help="Comma-separated coders; 'model' adds the suggestions.")
-    ] = None,
+    coders: CodersOption = None,
     by: Annotated[str | None, typer.Option(help="code, document, location or session.")] = None,
-    sample: Annotated[str | None, typer.Option(help="Only this reliability sample.")] = None,
+    sample: SampleOption = None,
     table: Annotated[
-        Path | None, typer.Option(help="A CSV of unit,coder,value rows instead of the project.")
+        Path | None, typer.Option(help="Same as 'agreement table FILE'.", hidden=True)
     ] = None,
-    level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    level: LevelOption = "nominal",
     show_disagreements: Annotated[
-        bool, typer.Option("--disagreements", help="List the segments coders disagree on.")
+        bool,
+        typer.Option("--disagreements", help="Same as 'agreement disagreements'.", hidden=True),
     ] = False,
     code: Annotated[str | None, typer.Option(help="With --disagreements: one code.")] = None,
-    ci: Annotated[bool, typer.Option(help="Bootstrap 95% confidence intervals.")] = True,
+    ci: CiOption = True,
     as_json: JsonOption = False,
 ) -> None:
-    """Agreement between coders on the project (or on any ratings table with --table)."""
+    """Agreement between coders: the report (the default), the disagreements, or the
+    agreement on any ratings table."""
     if ctx.invoked_subcommand is not None:
         return
-    from qualcode.agreement.adjudication import disagreements
+    if table is not None:  # the earlier spellings, kept: --table FILE, --disagreements
+        agreement_table(table, level=level, as_json=as_json)
+    elif show_disagreements:
+        agreement_disagreements(coders=coders, code=code, sample=sample, as_json=as_json)
+    else:
+        agreement_report_command(coders=coders, by=by, sample=sample, ci=ci, as_json=as_json)
+
+
+def _coder_names(coders: str | None) -> list[str] | None:
+    return [c.strip() for c in coders.split(",")] if coders else None
+
+
+@agreement_app.command("report")
+def agreement_report_command(
+    coders: CodersOption = None,
+    by: Annotated[str | None, typer.Option(help="code, document, location or session.")] = None,
+    sample: SampleOption = None,
+    ci: CiOption = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Agreement between the project's coders at the segment, overall and per code."""
     from qualcode.agreement.report import agreement_report
-    from qualcode.agreement.table import table_report
 
     with _reporting_errors():
-        if table is not None:
-            payload = table_report(table, level=level)
-            if as_json:
-                _emit(payload)
-            else:
-                for key, value in payload.items():
-                    typer.echo(f"{key:28} {value}")
-            return
-        names = [c.strip() for c in coders.split(",")] if coders else None
-        project = _project()
-        if show_disagreements:
-            found = disagreements(project, names, code=code, sample=sample)
-            if as_json:
-                _emit({"disagreements": [d.__dict__ for d in found]})
-                return
-            for d in found:
-                said = ", ".join(f"{c}: {v}" for c, v in d.decisions.items())
-                settled = f" [settled: {d.settled}]" if d.settled else ""
-                typer.echo(
-                    f"{d.code_id} | {d.document} #{d.ordinal} (segment {d.segment_id})"
-                    f" | {said}{settled}\n    {d.speaker or '-'}: {d.text}"
-                )
-            typer.echo(f"{len(found)} disagreements")
-            return
         report = agreement_report(
-            project, names, by=None if by == "code" else by, sample=sample, ci=ci
+            _project(), _coder_names(coders), by=None if by == "code" else by, sample=sample, ci=ci
         )
     if as_json:
         _emit(report)
     else:
         _print_agreement(report)
+
+
+@agreement_app.command("disagreements")
+def agreement_disagreements(
+    coders: CodersOption = None,
+    code: Annotated[str | None, typer.Option(help="Only this code.")] = None,
+    sample: SampleOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The segments coders disagree on, code by code."""
+    from qualcode.agreement.adjudication import disagreements
+
+    with _reporting_errors():
+        found = disagreements(_project(), _coder_names(coders), code=code, sample=sample)
+    if as_json:
+        _emit({"disagreements": [d.__dict__ for d in found]})
+        return
+    for d in found:
+        said = ", ".join(f"{c}: {v}" for c, v in d.decisions.items())
+        settled = f" [settled: {d.settled}]" if d.settled else ""
+        typer.echo(
+            f"{d.code_id} | {d.document} #{d.ordinal} (segment {d.segment_id})"
+            f" | {said}{settled}\n    {d.speaker or '-'}: {d.text}"
+        )
+    typer.echo(f"{len(found)} disagreements")
+
+
+@agreement_app.command("table")
+def agreement_table(
+    table: Annotated[Path, typer.Argument(help="A CSV of unit,coder,value rows.")],
+    level: LevelOption = "nominal",
+    as_json: JsonOption = False,
+) -> None:
+    """Agreement on any ratings table (unit,coder,value rows), not the project."""
+    from qualcode.agreement.table import table_report
+
+    with _reporting_errors():
+        payload = table_report(table, level=level)
+    if as_json:
+        _emit(payload)
+    else:
+        for key, value in payload.items():
+            typer.echo(f"{key:28} {value}")
 
 
 @agreement_app.command("sample")
@@ -1197,7 +1243,7 @@ def codings_import(
     max_size: MaxSizeOption = None,
 ) -> None:
     """Append coders' decisions from a CSV, all or nothing."""
-    from qualcode.coding_import import import_codings
+    from qualcode.coding.csv_import import import_codings
 
     max_bytes = _max_bytes(max_size)
     with _reporting_errors():

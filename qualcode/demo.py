@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding_import import import_codings
+from qualcode.coding.csv_import import import_codings
 from qualcode.ingest.pipeline import Progress, ingest_paths
 from qualcode.resources import csf_pof_codebook, sample_corpus
 from qualcode.status import project_status

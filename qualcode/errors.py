@@ -18,7 +18,7 @@ class NextStep(Enum):
     """What gets a person past an error. The value is the library's own words for it
     (the hint `str(error)` ends with); front ends map each step to their own."""
 
-    LOAD_CODEBOOK = "load one with qualcode.codebook.versions.load_codebook"
+    LOAD_CODEBOOK = "load one with qualcode.codebook_files.load_codebook"
     ADD_DOCUMENTS = "add some with qualcode.ingest.pipeline.ingest_paths"
     SUGGEST = "run qualcode.suggest.suggest first"
     SETTLE = (

@@ -37,13 +37,13 @@ from qualcode.ingest.pipeline import (
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document_bytes
 from qualcode.limits import max_file_bytes, too_large
 from qualcode.privacy import Pseudonymiser
-from qualcode.privacy.pseudonyms import PseudonymMap
-from qualcode.privacy.review import (
+from qualcode.privacy.plan import (
     Detection,
     PseudonymisationPlan,
     PseudonymisedDocument,
     mapping_with,
 )
+from qualcode.privacy.pseudonyms import PseudonymMap
 from qualcode.store import Project
 
 

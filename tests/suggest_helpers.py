@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.store import Project
 from qualcode.suggest import suggest
 

@@ -17,25 +17,25 @@ from qualcode.agreement.report import agreement_report
 from qualcode.agreement.sampling import create_sample
 from qualcode.audit import audit_trail
 from qualcode.cli import app as cli_app
-from qualcode.codebook.versions import load_codebook
-from qualcode.codebook_edit import edit_code
+from qualcode.codebook.edit import edit_code
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, mark_reviewed, record_decisions
-from qualcode.coding_import import import_codings
+from qualcode.coding.csv_import import import_codings
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
+from qualcode.coding.memos import add_memo, memos_for
+from qualcode.coding.progress import acceptance_rates, review_progress
+from qualcode.coding.retrieve import document_view
+from qualcode.coding.segment_card import next_segment, segment_card
+from qualcode.coding.undo import undo_last
 from qualcode.errors import QualcodeError
-from qualcode.explore import code_cooccurrence, coded_segments
 from qualcode.exports.api import build_table, export_bytes
 from qualcode.maintenance import backup
-from qualcode.memos import add_memo, memos_for
-from qualcode.progress import acceptance_rates, review_progress
 from qualcode.refi.project_import import import_qdpx
-from qualcode.retrieve import document_view
-from qualcode.review import next_segment, segment_card
 from qualcode.store import Project
 from qualcode.suggest.queue import review_queue
 from qualcode.themes.catalog import create_theme
+from qualcode.themes.explore import code_cooccurrence, coded_segments
 from qualcode.themes.tracking import track
-from qualcode.undo import undo_last
 
 from .conftest import rows
 from .suggest_helpers import add_document, write_codebook

@@ -13,10 +13,10 @@ import pytest
 from qualcode.agreement.adjudication import disagreements, settle
 from qualcode.agreement.report import agreement_report
 from qualcode.agreement.sampling import create_sample, sample_segment_ids
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, mark_reviewed, record_decisions
-from qualcode.coding_import import import_codings
+from qualcode.coding.csv_import import import_codings
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.store import Project
@@ -236,3 +236,41 @@ def test_cli_agreement_table(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["n_coders"] == 2
+
+
+def test_agreement_subcommands_match_the_earlier_flags(doubled: Project) -> None:
+    """`agreement report | disagreements | table` say what `agreement`, `agreement
+    --disagreements` and `agreement --table` said (both spellings kept)."""
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    table = REFERENCE / "agreement" / "krippendorff2004_nominal_2obs_12units.long.csv"
+    db = ["--db", str(doubled.path), "agreement"]
+    pairs = [
+        ([], ["report"]),
+        (
+            ["--coders", "alice,bob", "--by", "location", "--no-ci"],
+            ["report", "--coders", "alice,bob"],
+        ),
+        (["--disagreements"], ["disagreements"]),
+        (["--disagreements", "--code", "safety"], ["disagreements", "--code", "safety"]),
+        (
+            ["--table", str(table), "--level", "nominal"],
+            ["table", str(table), "--level", "nominal"],
+        ),
+    ]
+    runner = CliRunner()
+    for earlier, now in pairs:
+        if "--by" in earlier:
+            now = [*now, "--by", "location", "--no-ci"]
+        for as_json in ([], ["--json"]):
+            before = runner.invoke(app, [*db, *earlier, *as_json])
+            after = runner.invoke(app, [*db, *now, *as_json])
+            assert before.exit_code == after.exit_code == 0, (earlier, before.output)
+            assert before.stdout == after.stdout and before.stdout.strip()
+    disagreements = json.loads(runner.invoke(app, [*db, "disagreements", "--json"]).stdout)
+    assert disagreements["disagreements"]  # the doubled project has some to list
+    assert (
+        json.loads(runner.invoke(app, [*db, "table", str(table), "--json"]).stdout)["n_coders"] == 2
+    )

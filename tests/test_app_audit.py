@@ -16,9 +16,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qualcode.audit import audit_trail
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.errors import QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.refi.project_export import export_qdpx, qdpx_bytes

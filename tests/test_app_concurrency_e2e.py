@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.codebook.versions import current_codebook
+from qualcode.coding.undo import UNDO_OPEN, UNDO_RESTORE
 from qualcode.demo import build_demo
 from qualcode.store import LOCK_TIMEOUT_ENV, Project
 from qualcode.suggest import configure_model, suggest
-from qualcode.undo import UNDO_OPEN, UNDO_RESTORE
 
 from .app_server import BROWSER_ARGS, CHROMIUM, QUALCODE, leaves_app, needs_chromium, running_app
 from .conftest import rows

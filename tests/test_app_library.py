@@ -12,21 +12,14 @@ import yaml
 from qualcode.agreement.adjudication import disagreements
 from qualcode.agreement.report import agreement_report
 from qualcode.codebook import Code, current_codebook
-from qualcode.codebook.versions import load_codebook
-from qualcode.codebook_edit import (
-    add_code,
-    add_example,
-    codebook_file,
-    edit_code,
-    load_codebook_file,
-    retire_code,
-)
+from qualcode.codebook.edit import add_code, add_example, edit_code, retire_code
+from qualcode.codebook_files import codebook_file, load_codebook, load_codebook_file
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.errors import QualcodeError
-from qualcode.explore import ANY, code_cooccurrence, coded_segments
 from qualcode.refi.codebook import parse_qdc
 from qualcode.store import Project
+from qualcode.themes.explore import ANY, code_cooccurrence, coded_segments
 from qualcode.uploads import Upload, ingest_uploads
 
 from .conftest import rows

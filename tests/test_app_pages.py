@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
 from qualcode.demo import build_demo
 from qualcode.resources import csf_pof_codebook

@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from qualcode.coders import add_coder
+from qualcode.coding.retrieve import document_view, list_documents
 from qualcode.privacy import Pseudonymiser
 from qualcode.privacy.pseudonyms import PSEUDONYM
-from qualcode.retrieve import document_view, list_documents
 from qualcode.store import Project
 from qualcode.uploads import (
     ReviewedPseudonymiser,

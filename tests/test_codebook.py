@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from qualcode.codebook.model import Codebook
-from qualcode.codebook.versions import current_codebook, load_codebook
+from qualcode.codebook.versions import current_codebook
 from qualcode.codebook.yaml_io import codebook_to_yaml, load_yaml_codebook, parse_yaml_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.errors import InputError
 from qualcode.store import Project
 

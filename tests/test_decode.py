@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 
 from qualcode.errors import InputError
-from qualcode.ingest.decode import decode_bytes
+from qualcode.textio import decode_bytes
 
 TEXT = "YP1: It’s a café — naïve?\nFacilitator: Yes."
 

@@ -73,7 +73,7 @@ def test_a_next_step_is_said_in_the_library_s_words(project: Project) -> None:
     assert error.message == "the project is empty: no codebook loaded yet"
     assert str(error) == (
         "the project is empty: no codebook loaded yet "
-        "(load one with qualcode.codebook.versions.load_codebook)"
+        "(load one with qualcode.codebook_files.load_codebook)"
     )
 
 

@@ -40,8 +40,9 @@ import duckdb
 import pytest
 
 from qualcode import store
-from qualcode.codebook.versions import current_codebook, load_codebook
-from qualcode.coding import Decision, record_decision
+from qualcode.codebook.versions import current_codebook
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.decisions import Decision, record_decision
 from qualcode.errors import ProjectError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.ingest.readers import read_document
@@ -338,7 +339,7 @@ BURST_CHILD = (
     + r"""
 import sys
 from pathlib import Path
-from qualcode import coding
+from qualcode.coding import decisions as coding
 from qualcode.codebook.versions import current_codebook
 from qualcode.store import Project
 
@@ -641,7 +642,7 @@ def test_connections_wait_for_the_project_lock_file(
 WRITER = r"""
 import json, random, sys, threading, time
 from pathlib import Path
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.errors import ProjectError
 from qualcode.store import Project
 from qualcode.threaded import SharedProject

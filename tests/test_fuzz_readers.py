@@ -37,9 +37,9 @@ from pypdf import PdfWriter
 
 from qualcode.agreement.table import table_report
 from qualcode.codebook.model import MAX_DEPTH
-from qualcode.codebook.versions import load_codebook
 from qualcode.codebook.yaml_io import load_yaml_codebook
-from qualcode.coding_import import import_codings
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.csv_import import import_codings
 from qualcode.demo import build_demo
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.manifest import read_manifest

@@ -26,11 +26,12 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from qualcode.codebook.versions import current_codebook, load_codebook
+from qualcode.codebook.versions import current_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, mark_reviewed, record_decisions
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
+from qualcode.coding.memos import add_memo
 from qualcode.ingest.pipeline import ingest_paths
-from qualcode.memos import add_memo
 from qualcode.store import Project
 from qualcode.suggest import configure_model, suggest
 from qualcode.ui import cache

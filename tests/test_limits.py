@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from qualcode.agreement.table import table_report
 from qualcode.cli import app
-from qualcode.codebook.versions import load_codebook
 from qualcode.codebook.yaml_io import load_yaml_codebook
-from qualcode.coding_import import import_codings
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.csv_import import import_codings
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.manifest import FileAttributes
 from qualcode.ingest.pipeline import ingest_file, ingest_paths

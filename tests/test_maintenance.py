@@ -11,12 +11,12 @@ import duckdb
 import pytest
 
 from qualcode.audit import audit_trail
-from qualcode.codebook.versions import load_codebook
-from qualcode.coding import Decision, mark_reviewed, record_decisions
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
+from qualcode.coding.memos import add_memo
 from qualcode.errors import InputError, ProjectError, QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.maintenance import backup, check, restore
-from qualcode.memos import add_memo
 from qualcode.store import Project
 
 from .conftest import REPO_ROOT, rows

@@ -65,7 +65,7 @@ for module in pkgutil.walk_packages(qualcode.__path__, "qualcode."):
 
 from pathlib import Path
 from qualcode.codebook.versions import current_codebook, load_codebook
-from qualcode.coding import Decision, record_decision
+from qualcode.coding.decisions import Decision, record_decision
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.store import Project
 

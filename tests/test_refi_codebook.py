@@ -9,10 +9,10 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from qualcode.cli import app
-from qualcode.codebook.export import export_codebook
 from qualcode.codebook.model import Code, Codebook, validate
-from qualcode.codebook.versions import current_codebook, load_codebook
+from qualcode.codebook.versions import current_codebook
 from qualcode.codebook.yaml_io import load_yaml_codebook
+from qualcode.codebook_files import export_codebook, load_codebook
 from qualcode.errors import InputError
 from qualcode.refi.codebook import (
     codebook_to_qdc,

@@ -15,11 +15,12 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from qualcode.cli import app
-from qualcode.codebook.versions import codebook_at, current_codebook, load_codebook
-from qualcode.coding import Decision, record_decisions
+from qualcode.codebook.versions import codebook_at, current_codebook
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.decisions import Decision, record_decisions
+from qualcode.coding.memos import add_memo
 from qualcode.errors import InputError, ProjectError
 from qualcode.ingest.pipeline import ingest_paths
-from qualcode.memos import add_memo
 from qualcode.refi import project_import
 from qualcode.refi.positions import PositionMap
 from qualcode.refi.project_export import export_qdpx

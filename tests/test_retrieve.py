@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.codebook.versions import load_codebook
-from qualcode.coding import Decision, mark_reviewed, record_decisions
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
+from qualcode.coding.memos import add_memo, memos_for
+from qualcode.coding.progress import acceptance_rates, review_progress
+from qualcode.coding.retrieve import document_view, list_documents, segment_context
 from qualcode.errors import QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
-from qualcode.memos import add_memo, memos_for
-from qualcode.progress import acceptance_rates, review_progress
-from qualcode.retrieve import document_view, list_documents, segment_context
 from qualcode.store import Project
 
 from .conftest import REPO_ROOT

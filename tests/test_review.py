@@ -1,5 +1,6 @@
-"""Reviewing one segment (qualcode.review) and undo (qualcode.undo): blind segment cards,
-excerpts as spans, walking segments, and undo as appended events that reopen the queue."""
+"""Reviewing one segment (qualcode.coding.segment_card) and undo (qualcode.coding.undo):
+blind segment cards, excerpts as spans, walking segments, and undo as appended events that
+reopen the queue."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ from pathlib import Path
 import pytest
 
 from qualcode.agreement.sampling import create_sample
-from qualcode.coding import Decision, mark_reviewed, record_decision, record_decisions
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decision, record_decisions
+from qualcode.coding.segment_card import (
+    Filters,
+    excerpt_span,
+    filter_options,
+    next_segment,
+    segment_card,
+)
+from qualcode.coding.undo import UNDO_OPEN, UNDO_RESTORE, undo_last
 from qualcode.errors import QualcodeError
-from qualcode.review import Filters, excerpt_span, filter_options, next_segment, segment_card
 from qualcode.store import Project
 from qualcode.suggest import review_queue, suggest
-from qualcode.undo import UNDO_OPEN, UNDO_RESTORE, undo_last
 
 from .conftest import rows
 from .suggest_helpers import INTERVIEW, HashEmbedder

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.store import Project
 from qualcode.suggest import configure_model, suggest
 from qualcode.suggest.cache import embed, read_cached, write_cached

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.store import Project
 from qualcode.suggest import suggest
 from qualcode.suggest.config import DEFAULT_MODEL

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.codebook.versions import load_codebook
-from qualcode.coding import Decision, mark_reviewed, record_decisions
+from qualcode.codebook_files import load_codebook
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.suggest import review_queue, suggest

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qualcode.coding.layers import parse_layer
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.themes import code_vectors as code_vectors_module
@@ -27,7 +28,6 @@ from qualcode.themes.catalog import (
 )
 from qualcode.themes.cooccurrence import cooccurrence
 from qualcode.themes.framework import create_framework_themes
-from qualcode.themes.layers import parse_layer
 from qualcode.themes.matrix import framework_matrix, set_summary, summary_history
 from qualcode.themes.quotes import illustrative_quotes, pin_quote, unpin_quote
 

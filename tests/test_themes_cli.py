@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from qualcode.audit import audit_trail
 from qualcode.cli import app
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.store import Project
 from qualcode.themes.catalog import get_theme, list_themes
 from qualcode.themes.matrix import framework_matrix, summary_history

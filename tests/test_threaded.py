@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from qualcode.coding import Decision, record_decision
-from qualcode.review import segment_card
+from qualcode.coding.decisions import Decision, record_decision
+from qualcode.coding.segment_card import segment_card
 from qualcode.store import Project
 from qualcode.threaded import ModeGate, SharedProject
 
@@ -35,7 +35,7 @@ def _hammer(project: Project, coders: list[str], segments: list[int]) -> list[st
 
 
 def test_concurrent_sessions_keep_every_decision(tmp_path: Path) -> None:
-    from qualcode.codebook.versions import load_codebook
+    from qualcode.codebook_files import load_codebook
 
     plain = Project.init(tmp_path / "p.duckdb")
     load_codebook(plain, write_codebook(tmp_path))

@@ -36,18 +36,18 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.codebook.versions import load_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
-from qualcode.coding import Decision, record_decisions
+from qualcode.coding.decisions import Decision, record_decisions
+from qualcode.coding.layers import Layer, parse_layer
+from qualcode.coding.state import applied_sql, mask_bits, positions, refresh_coding_state
 from qualcode.errors import QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.store import Project
 from qualcode.themes.catalog import create_theme
 from qualcode.themes.framework import create_framework_themes
-from qualcode.themes.layers import Layer, parse_layer
 from qualcode.themes.ordering import natural_key
 from qualcode.themes.people import is_facilitator, is_participant, role
-from qualcode.themes.state import applied_sql, mask_bits, positions, refresh_coding_state
 from qualcode.themes.targets import read_targets
 from qualcode.themes.tracking import track, track_with
 

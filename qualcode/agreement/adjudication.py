@@ -19,9 +19,9 @@ from qualcode.access import (
     check_write_coders,
     require_roles,
 )
-from qualcode.agreement.layers import load_layers
+from qualcode.agreement.ratings import load_layers
 from qualcode.audit import log_action
-from qualcode.coding import Decision, append_decisions
+from qualcode.coding.decisions import Decision, append_decisions
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 

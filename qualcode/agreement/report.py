@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from qualcode.agreement.binary import NAMES, bootstrap_intervals, statistics_from_totals, totals
-from qualcode.agreement.layers import Layers, load_layers
+from qualcode.agreement.ratings import Layers, load_layers
 from qualcode.agreement.stats import PERCENT_DEFINITIONS
 from qualcode.errors import ArgumentError, QualcodeError
 from qualcode.store import Project

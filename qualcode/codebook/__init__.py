@@ -1,6 +1,8 @@
-"""Codebooks: the model, the YAML format, and versions stored in a project."""
+"""Codebooks: the model, the YAML format, versions stored in a project, and edits (each
+a new version). Reading and writing codebook files (YAML or REFI .qdc) is
+`qualcode.codebook_files`."""
 
 from qualcode.codebook.model import Code, Codebook
-from qualcode.codebook.versions import LoadResult, current_codebook, load_codebook
+from qualcode.codebook.versions import LoadResult, current_codebook
 
-__all__ = ["Code", "Codebook", "LoadResult", "current_codebook", "load_codebook"]
+__all__ = ["Code", "Codebook", "LoadResult", "current_codebook"]

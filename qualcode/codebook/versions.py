@@ -9,15 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import duckdb
 
 from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.codebook.model import Code, Codebook
-from qualcode.codebook.yaml_io import codebook_to_yaml, parse_yaml_codebook, read_yaml_text
-from qualcode.errors import InputError
 from qualcode.store import Project
 
 _CODE_COLUMNS = (
@@ -35,22 +32,6 @@ class LoadResult:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
-
-
-def read_codebook_file(path: str | Path, max_bytes: int | None = None) -> tuple[Codebook, str]:
-    """A validated codebook and its source text, from .yaml/.yml or a REFI .qdc file
-    within the size limit (None: the configured one, see qualcode.limits)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        text = read_yaml_text(path, max_bytes)
-        return parse_yaml_codebook(text, path), text
-    if suffix == ".qdc":
-        from qualcode.refi.codebook import read_qdc  # REFI-QDA support is optional here
-
-        codebook = read_qdc(path, max_bytes)
-        return codebook, codebook_to_yaml(codebook)
-    raise InputError(path, f"unsupported codebook format '{suffix}' (use .yaml or .qdc)")
 
 
 def _content_hash(codebook: Codebook) -> str:
@@ -110,17 +91,6 @@ def _with_retired(new: Codebook, previous: Codebook | None) -> tuple[list[Code],
             if not old.retired:
                 retired.append(old.id)
     return codes, retired
-
-
-def load_codebook(
-    project: Project, path: str | Path, actor: str = "cli", max_bytes: int | None = None
-) -> LoadResult:
-    """Validate a codebook file and store it as a new version if it changed.
-
-    A file over `max_bytes` (None: the configured limit) is refused before it is read.
-    """
-    codebook, source_text = read_codebook_file(path, max_bytes)
-    return store_codebook(project, codebook, source_text, str(path), actor)
 
 
 def store_codebook(

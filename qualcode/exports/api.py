@@ -16,6 +16,7 @@ import duckdb
 
 from qualcode.access import recorded_as
 from qualcode.audit import log_action
+from qualcode.coding.layers import parse_layer
 from qualcode.errors import QualcodeError
 from qualcode.exports.codebook_table import codebook_table
 from qualcode.exports.codings_table import codings_table
@@ -26,7 +27,6 @@ from qualcode.exports.table import Table
 from qualcode.exports.theme_table import theme_table
 from qualcode.fileio import write_atomic
 from qualcode.store import Project
-from qualcode.themes.layers import parse_layer
 
 KINDS = ("themes", "matrix", "codings", "codebook")
 DEFAULT_LAYERS = {"themes": "consensus", "matrix": "consensus", "codings": "all"}

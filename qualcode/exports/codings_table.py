@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from qualcode.coding.layers import Layer, resolve_layer
 from qualcode.exports.table import Table
 from qualcode.store import Project
-from qualcode.themes.layers import Layer, resolve_layer
 
 COLUMNS = [
     "document", "location", "session", "speaker", "segment", "start", "end",

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from qualcode.coding.layers import Layer
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.themes.layers import Layer
 from qualcode.themes.ordering import natural_key
 from qualcode.themes.targets import Target
 from qualcode.themes.tracking import Tracking, track

@@ -3,10 +3,10 @@ each cell holds the analyst's summary, then the coded excerpts with attributions
 
 from __future__ import annotations
 
+from qualcode.coding.layers import Layer
 from qualcode.exports.table import Table
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE
-from qualcode.themes.layers import Layer
 from qualcode.themes.matrix import Cell, ColumnKind, RowKind, framework_matrix
 
 _ROW_TITLES = {"participant": "Participant", "session": "Session", "location": "Location"}

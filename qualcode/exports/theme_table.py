@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from qualcode.codebook.versions import codebook_at
+from qualcode.coding.layers import Layer, resolve_layer
 from qualcode.errors import NextStep, QualcodeError
 from qualcode.exports.table import Table
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE
 from qualcode.themes.catalog import read_themes
-from qualcode.themes.layers import Layer, resolve_layer
 from qualcode.themes.ordering import natural_key
 from qualcode.themes.quotes import MAX_QUOTES, Quote, quotes_with
 from qualcode.themes.targets import theme_targets

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qualcode.codebook.yaml_io import safe_load_yaml
 from qualcode.errors import InputError
-from qualcode.ingest.decode import decode_bytes
 from qualcode.limits import read_limited
+from qualcode.textio import decode_bytes, safe_load_yaml
 
 STANDARD_FIELDS = ("location", "session", "date", "group")
 _ALIASES = {"participant_group": "group", "filename": "file", "path": "file"}

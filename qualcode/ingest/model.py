@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 
 @dataclass
@@ -29,3 +31,16 @@ class ParsedDocument:
     text: str
     format: str  # txt, md, docx, vtt, srt, csv, xlsx, pdf
     turns: list[Turn]
+
+
+class Pseudonymising(Protocol):
+    """What ingest asks of a pseudonymiser (`qualcode.privacy.Pseudonymiser` is one):
+    the document's identifying strings replaced before it is segmented, and the
+    replacement log saved inside the transaction that stores it. Declared here so that
+    ingest, below privacy, needs nothing from it."""
+
+    def transform(self, parsed: ParsedDocument) -> ParsedDocument: ...
+
+    def commit(
+        self, document: ParsedDocument, document_id: int, source: str | Path, project: Path
+    ) -> None: ...

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -28,14 +27,11 @@ from qualcode.access import recorded_as
 from qualcode.audit import log_action
 from qualcode.errors import InputError
 from qualcode.ingest.manifest import FileAttributes, Manifest, read_manifest
-from qualcode.ingest.model import ParsedDocument
+from qualcode.ingest.model import ParsedDocument, Pseudonymising
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
 from qualcode.ingest.segment import Segment, segment_document
 from qualcode.limits import max_file_bytes
 from qualcode.store import Project
-
-if TYPE_CHECKING:
-    from qualcode.privacy import Pseudonymiser
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, path) after each file."""
@@ -121,7 +117,7 @@ def ingest_paths(
     session: str | None = None,
     actor: str = "cli",
     progress: Progress | None = None,
-    pseudonymise: Pseudonymiser | None = None,
+    pseudonymise: Pseudonymising | None = None,
     max_bytes: int | None = None,
 ) -> IngestReport:
     """Ingest files and directories into a project; see the module docstring.
@@ -176,7 +172,7 @@ def ingest_each(
 
 
 def read_and_segment(
-    path: Path, pseudonymise: Pseudonymiser | None = None, max_bytes: int | None = None
+    path: Path, pseudonymise: Pseudonymising | None = None, max_bytes: int | None = None
 ) -> tuple[ParsedDocument, list[Segment]]:
     """Parse (and pseudonymise) then segment one file; InputError when it holds nothing to code."""
     return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise)
@@ -189,7 +185,7 @@ def _read_file(path: Path, max_bytes: int | None) -> ParsedDocument:
 
 
 def _segment_parsed(
-    parsed: ParsedDocument, label: str | Path, pseudonymise: Pseudonymiser | None = None
+    parsed: ParsedDocument, label: str | Path, pseudonymise: Pseudonymising | None = None
 ) -> tuple[ParsedDocument, list[Segment]]:
     """Pseudonymise (when asked) then segment a parsed document; InputError naming `label`
     when it holds nothing to code."""
@@ -206,7 +202,7 @@ def ingest_file(
     path: Path,
     attributes: FileAttributes,
     actor: str = "cli",
-    pseudonymise: Pseudonymiser | None = None,
+    pseudonymise: Pseudonymising | None = None,
     max_bytes: int | None = None,
 ) -> Added:
     """Store one file in one transaction; (document id, segments) or None if already stored.
@@ -235,7 +231,7 @@ def ingest_document(
     label: str,
     attributes: FileAttributes,
     actor: str = "cli",
-    pseudonymise: Pseudonymiser | None = None,
+    pseudonymise: Pseudonymising | None = None,
     known_by_source: bool = True,
 ) -> Added:
     """Segment and store one parsed file in one transaction, as the module docstring says;

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.errors import InputError
-from qualcode.ingest.decode import EMPTY, decode_bytes
 from qualcode.ingest.model import ParsedDocument, Turn
 from qualcode.ingest.turns import normalise_speaker, speaker_prefix, split_turns
 from qualcode.limits import RAISE_HINT, check_size, format_size, max_file_bytes, read_limited
+from qualcode.textio import EMPTY, decode_bytes
 
 TEXT_COLUMNS = ("text", "content", "note", "item", "response")
 SPEAKER_COLUMNS = ("speaker", "author", "participant", "who")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qualcode.privacy.plan import Detection
 from qualcode.privacy.pseudonyms import KINDS, normalise_key
-from qualcode.privacy.review import Detection
 
 
 @dataclass(frozen=True)

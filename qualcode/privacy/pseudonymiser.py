@@ -18,9 +18,9 @@ from typing import Any
 
 from qualcode.ingest.model import ParsedDocument
 from qualcode.privacy.detect import Detector
+from qualcode.privacy.plan import PseudonymisationPlan, PseudonymisedDocument
 from qualcode.privacy.pseudonyms import PseudonymMap
 from qualcode.privacy.replacement_log import ReplacementLog, check_log_path
-from qualcode.privacy.review import PseudonymisationPlan, PseudonymisedDocument
 
 
 class Pseudonymiser:

@@ -21,8 +21,8 @@ from typing import Any
 from qualcode import locking
 from qualcode.errors import QualcodeError
 from qualcode.fileio import write_atomic
+from qualcode.privacy.plan import PseudonymisedDocument, absorb
 from qualcode.privacy.pseudonyms import KINDS, MappingEntry, PseudonymMap, parse_pseudonym
-from qualcode.privacy.review import PseudonymisedDocument, absorb
 
 LOG_FORMAT = "qualcode-pseudonym-log"
 LOG_VERSION = 1

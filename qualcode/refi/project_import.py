@@ -49,7 +49,7 @@ from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.codebook.versions import append_codebook, latest_version
 from qualcode.codebook.yaml_io import codebook_to_yaml
-from qualcode.coding import Decision, append_decisions
+from qualcode.coding.decisions import Decision, append_decisions
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.pipeline import store_document

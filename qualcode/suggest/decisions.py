@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from qualcode.coding.undo import UNDO_OPEN_SQL
 from qualcode.suggest.learning import ACCEPTED, IMPLICIT, REJECTED
-from qualcode.undo import UNDO_OPEN_SQL
 
 _LATEST = f"""
 WITH latest AS (

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from qualcode.codebook.model import Codebook
-from qualcode.codebook.versions import current_codebook, read_codebook_file
+from qualcode.codebook.versions import current_codebook
+from qualcode.codebook_files import read_codebook_file
 from qualcode.errors import ArgumentError, NextStep, QualcodeError
 from qualcode.fileio import write_atomic
 from qualcode.store import Project

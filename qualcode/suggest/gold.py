@@ -13,8 +13,8 @@ from pathlib import Path
 
 from qualcode.codebook.model import Codebook
 from qualcode.errors import InputError
-from qualcode.ingest.decode import decode_bytes
 from qualcode.limits import read_limited
+from qualcode.textio import decode_bytes
 
 
 @dataclass(frozen=True)

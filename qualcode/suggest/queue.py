@@ -1,7 +1,7 @@
 """The review queue: segments with their open suggestions, for one coder.
 
 Open means this coder has not decided that segment and code (any coding event
-counts, except an undo that reopened it: `qualcode.undo.DECIDED_SQL`) and has
+counts, except an undo that reopened it: `qualcode.coding.undo.DECIDED_SQL`) and has
 not marked the segment reviewed, so a suggestion a coder rejected does not come
 back to them (another coder still sees it), and an undone decision does.
 Suggestions come from the latest suggest run. Order by score (best suggestion
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from qualcode.access import check_read_coder
+from qualcode.coding.segment_card import SegmentHead
+from qualcode.coding.undo import DECIDED_SQL
 from qualcode.errors import QualcodeError
-from qualcode.review import SegmentHead
 from qualcode.store import Project
 from qualcode.suggest.calibration import THRESHOLD
-from qualcode.undo import DECIDED_SQL
 
 Order = Literal["score", "uncertainty"]
 

@@ -1,6 +1,8 @@
 """Themes, candidate themes, tracking across locations and sessions, quotes and the
 Framework Method matrix. Every function returns plain data for the CLI and the app."""
 
+from qualcode.coding.layers import Layer, parse_layer
+from qualcode.coding.state import refresh_coding_state
 from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute
 from qualcode.themes.candidates import Proposal, Proposals, accept_proposal, propose_themes
 from qualcode.themes.catalog import (
@@ -13,11 +15,9 @@ from qualcode.themes.catalog import (
     update_theme,
 )
 from qualcode.themes.framework import FrameworkResult, create_framework_themes
-from qualcode.themes.layers import Layer, parse_layer
 from qualcode.themes.matrix import Matrix, framework_matrix, set_summary, summary_history
 from qualcode.themes.model import STATUSES, Theme
 from qualcode.themes.quotes import Quote, illustrative_quotes, pin_quote, unpin_quote
-from qualcode.themes.state import refresh_coding_state
 from qualcode.themes.tracking import Tracking, TrackRow, track
 
 __all__ = [

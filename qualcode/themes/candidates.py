@@ -24,14 +24,14 @@ import numpy as np
 
 from qualcode.access import recorded_as
 from qualcode.codebook.versions import codebook_at
+from qualcode.coding.layers import Layer, resolve_layer
+from qualcode.coding.state import applied_sql
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.themes.catalog import find_theme, insert_theme, read_themes
 from qualcode.themes.code_vectors import code_vectors
 from qualcode.themes.cooccurrence import cooccurrence
-from qualcode.themes.layers import Layer, resolve_layer
 from qualcode.themes.model import Theme
-from qualcode.themes.state import applied_sql
 
 DEFAULT_THRESHOLD = 0.75
 """Clusters merge while their average distance (1 - similarity) stays below this."""

@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qualcode.themes.layers import Layer
-from qualcode.themes.state import applied_sql
+from qualcode.coding.layers import Layer
+from qualcode.coding.state import applied_sql
 
 
 @dataclass

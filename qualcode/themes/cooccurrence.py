@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from qualcode.themes.layers import Layer
-from qualcode.themes.state import applied_sql
+from qualcode.coding.layers import Layer
+from qualcode.coding.state import applied_sql
 
 
 @dataclass

@@ -21,13 +21,13 @@ import duckdb
 
 from qualcode.access import recorded_as
 from qualcode.audit import log_action
+from qualcode.coding.layers import Layer, require_content, resolve_layer
+from qualcode.coding.state import applied_sql
 from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute, check_template
-from qualcode.themes.layers import Layer, require_content, resolve_layer
 from qualcode.themes.ordering import natural_key
 from qualcode.themes.people import participant_sql
-from qualcode.themes.state import applied_sql
 from qualcode.themes.targets import TARGETS_SQL, Target, read_targets, target_params
 
 RowKind = Literal["participant", "session", "location"]

@@ -16,15 +16,15 @@ from typing import Literal
 import duckdb
 
 from qualcode.access import recorded_as
-from qualcode.agreement.layers import CONSENSUS_CODER
+from qualcode.agreement.ratings import CONSENSUS_CODER
 from qualcode.audit import log_action
+from qualcode.coding.layers import Layer, resolve_layer
+from qualcode.coding.state import applied_sql
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE, check_template
-from qualcode.themes.layers import Layer, resolve_layer
 from qualcode.themes.matrix import SEGMENT_COLUMNS, Excerpt
 from qualcode.themes.people import facilitator_sql
-from qualcode.themes.state import applied_sql
 from qualcode.themes.targets import TARGETS_SQL, Target, read_targets, target_params
 
 MAX_QUOTES = 3

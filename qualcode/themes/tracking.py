@@ -16,17 +16,17 @@ from typing import Literal
 
 import duckdb
 
-from qualcode.store import Project
-from qualcode.themes.layers import Layer, resolve_layer
-from qualcode.themes.ordering import natural_key
-from qualcode.themes.people import participant_key_sql, participant_sql
-from qualcode.themes.state import (
+from qualcode.coding.layers import Layer, resolve_layer
+from qualcode.coding.state import (
     MASK_BITS,
     fold_events,
     mask_bits,
     positions,
     state_sql,
 )
+from qualcode.store import Project
+from qualcode.themes.ordering import natural_key
+from qualcode.themes.people import participant_key_sql, participant_sql
 from qualcode.themes.targets import Target, read_targets
 
 Scope = Literal["cell", "location", "total"]

@@ -15,16 +15,17 @@ import duckdb
 import streamlit as st
 
 from qualcode.codebook import Code
-from qualcode.coding import Decision, mark_reviewed, record_decision, record_decisions
-from qualcode.errors import QualcodeError
-from qualcode.memos import add_memo
-from qualcode.review import (
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decision, record_decisions
+from qualcode.coding.memos import add_memo
+from qualcode.coding.segment_card import (
     Filters,
     SegmentCard,
     excerpt_span,
     next_segment,
     segment_card,
 )
+from qualcode.coding.undo import undo_last
+from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.suggest.calibration import THRESHOLD
 from qualcode.suggest.queue import review_queue
@@ -32,7 +33,6 @@ from qualcode.ui import cache
 from qualcode.ui.common import choice, one_line, run_page
 from qualcode.ui.identity import Identity
 from qualcode.ui.markup import esc, md, text_html, turns_html
-from qualcode.undo import undo_last
 
 QUEUE = "Suggestions queue"
 WALK = "All segments, in reading order"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from qualcode.access import visible_layers
-from qualcode.retrieve import document_view, list_documents
+from qualcode.coding.retrieve import document_view, list_documents
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import layer_label
+from qualcode.ui.layer_picker import layer_label
 from qualcode.ui.markup import Line, Span, chips, code_color, document_html, text_html
 
 

@@ -11,7 +11,7 @@ from qualcode.refi.project_export import qdpx_bytes
 from qualcode.store import Project
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import layer_label
+from qualcode.ui.layer_picker import layer_label
 from qualcode.ui.markup import md
 
 KIND_NAMES = {

@@ -22,7 +22,7 @@ from qualcode.themes.matrix import (
 )
 from qualcode.ui.common import one_line, reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import analysis_default, layer_label
+from qualcode.ui.layer_picker import analysis_default, layer_label
 from qualcode.ui.markup import STYLE, esc, md
 
 S_FLASH = "matrix_flash"

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import streamlit as st
 
 from qualcode.codebook import Codebook
-from qualcode.explore import CodedSegment
 from qualcode.store import Project
 from qualcode.themes import (
     STATUSES,
@@ -24,6 +23,7 @@ from qualcode.themes import (
     unpin_quote,
     update_theme,
 )
+from qualcode.themes.explore import CodedSegment
 from qualcode.themes.model import descendants, tree_order
 from qualcode.themes.targets import Target
 from qualcode.ui import cache

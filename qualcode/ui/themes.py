@@ -11,13 +11,13 @@ import streamlit as st
 
 from qualcode.access import visible_layers
 from qualcode.errors import QualcodeError
-from qualcode.explore import ANY, code_cooccurrence, coded_segments
 from qualcode.store import Project
 from qualcode.themes import Tracking, create_framework_themes, list_themes, track
+from qualcode.themes.explore import ANY, code_cooccurrence, coded_segments
 from qualcode.themes.targets import Target
 from qualcode.ui.common import one_line, reporting, run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layers import analysis_default, layer_label
+from qualcode.ui.layer_picker import analysis_default, layer_label
 from qualcode.ui.markup import md
 from qualcode.ui.theme_edit import flash, segments_with_pins, themes_section
 

@@ -14,8 +14,8 @@ from typing import Any, Literal
 import duckdb
 
 from qualcode.access import CONSENSUS_CODER, check_layer
+from qualcode.coding.state import applied_sql
 from qualcode.errors import NextStep, QualcodeError
-from qualcode.themes.state import applied_sql
 
 LAYER_CHOICES = "consensus, coder:NAME or all"
 

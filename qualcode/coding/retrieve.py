@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qualcode.access import check_layer
+from qualcode.coding.layers import parse_layer
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.themes.layers import parse_layer
 
 
 @dataclass

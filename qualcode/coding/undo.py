@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from qualcode.access import acting_as
-from qualcode.coding import Decision, append_decisions
+from qualcode.coding.decisions import Decision, append_decisions
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 

@@ -16,10 +16,10 @@ from typing import Any, Literal
 import duckdb
 
 from qualcode.access import check_read_coder
+from qualcode.coding.memos import Memo
+from qualcode.coding.undo import DECIDED_SQL, decided_sql
 from qualcode.errors import QualcodeError
-from qualcode.memos import Memo
 from qualcode.store import Project
-from qualcode.undo import DECIDED_SQL, decided_sql
 
 State = Literal["open", "applied", "refused"]
 

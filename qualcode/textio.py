@@ -1,4 +1,8 @@
-"""Turn the raw bytes of a text file into a str, or say clearly why that is impossible.
+"""Untrusted text in: the raw bytes of a text file as a str (or a clear reason why not),
+and YAML as plain data. Low in the package, so ingest (manifests) and codebooks (YAML
+codebooks) share it without importing each other.
+
+Bytes to text.
 
 Transcripts arrive from Word "Save as text", Excel CSV exports, Notepad and
 transcription services, so the encoding is never declared. The order of
@@ -21,6 +25,9 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from qualcode.errors import InputError
 
@@ -144,3 +151,22 @@ def _legacy_codepage(data: bytes, path: str | Path) -> str:
         if guess.encoding in _LEGACY_CODEPAGES:
             return _strict(data, guess.encoding, path)
     raise InputError(path, f"{UNDECODABLE}; save it as UTF-8")
+
+
+def safe_load_yaml(text: str, source: str | Path, what: str = "YAML") -> Any:
+    """Plain data from untrusted YAML text; InputError (one line) for bad syntax or nesting.
+
+    Only plain types are built (yaml.safe_load), and PyYAML's recursion on deep
+    nesting becomes an InputError. Aliases are resolved by reference, not copied,
+    so callers must refuse collections where they expect a single value (an alias
+    bomb is cheap to load and only explodes when turned into text).
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise InputError(source, f"invalid {what}{where}: {problem}") from None
+    except RecursionError:
+        raise InputError(source, f"invalid {what}: nested too deeply") from None

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from qualcode.access import check_write_coders, recorded_as
 from qualcode.audit import log_action
-from qualcode.coding import ACTIONS, Decision, append_decisions, append_reviews
+from qualcode.coding.decisions import ACTIONS, Decision, append_decisions, append_reviews
 from qualcode.errors import InputError, QualcodeError
-from qualcode.ingest.decode import decode_bytes
 from qualcode.limits import read_limited
 from qualcode.store import Project
+from qualcode.textio import decode_bytes
 
 COLUMNS = ("coder", "document", "segment", "code", "decision")
 

@@ -9,15 +9,12 @@ keep the version they were made under.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 from qualcode.access import acting_as, require_supervisor
-from qualcode.codebook.export import export_codebook
 from qualcode.codebook.model import Code, Codebook, codebook_from_mapping
-from qualcode.codebook.versions import LoadResult, append_codebook, codebook_at, load_codebook
+from qualcode.codebook.versions import LoadResult, append_codebook, codebook_at
 from qualcode.codebook.yaml_io import codebook_to_yaml
 from qualcode.errors import InputError, QualcodeError
 from qualcode.store import Project
@@ -114,23 +111,3 @@ def add_code(project: Project, code: Code, actor: str) -> LoadResult:
         return [*codes[:position], code, *codes[position:]]
 
     return _change(project, actor, edit)
-
-
-def load_codebook_file(project: Project, filename: str, data: bytes, actor: str) -> LoadResult:
-    """Load an uploaded YAML or REFI .qdc codebook (stored as a new version if it changed)."""
-    name = Path(filename).name or "codebook.yaml"
-    actor = acting_as(project, actor)
-    with tempfile.TemporaryDirectory(prefix="qualcode-codebook-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        try:
-            return load_codebook(project, path, actor=actor)
-        except InputError as exc:
-            raise QualcodeError(f"{name}: {exc.problem}") from None
-
-
-def codebook_file(project: Project, fmt: str) -> tuple[str, bytes]:
-    """The current codebook as a file: (file name, bytes), in yaml or qdc."""
-    with tempfile.TemporaryDirectory(prefix="qualcode-codebook-") as folder:
-        path = export_codebook(project, fmt, Path(folder) / f"codebook.{fmt}")
-        return path.name, path.read_bytes()

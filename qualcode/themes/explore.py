@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from qualcode.coding.layers import resolve_layer
+from qualcode.coding.state import applied_sql
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.themes.cooccurrence import Cooccurrence, cooccurrence
-from qualcode.themes.layers import resolve_layer
-from qualcode.themes.state import applied_sql
 from qualcode.themes.targets import TARGETS_SQL, read_targets, target_params
 
 
