@@ -33,8 +33,8 @@ import pyarrow as pa
 from qualcode.codebook.versions import current_codebook
 from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
+from qualcode.coding.card import segment_card
 from qualcode.coding.decisions import Decision, record_decision
-from qualcode.coding.segment_card import segment_card
 from qualcode.coding.undo import undo_last
 from qualcode.resources import csf_pof_codebook
 from qualcode.store import Project

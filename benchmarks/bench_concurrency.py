@@ -53,7 +53,7 @@ import atexit, json, sys, threading, time
 import duckdb
 from qualcode import store, threaded
 
-_real_duckdb_connect, _real_retry = duckdb.connect, store._connect_with_retry
+_real_duckdb_connect, _real_retry = duckdb.connect, store.connect_with_retry
 _real_take = store._take_file_lock
 _local, _waits, _connects = threading.local(), [], [0]
 
@@ -81,7 +81,7 @@ def _timed_retry(path, read_only, timeout):
             _waits.append([threading.current_thread().name, time.monotonic() - started])
 
 duckdb.connect, store._take_file_lock = _duckdb_connect, _take_file_lock
-store._connect_with_retry = threaded._connect_with_retry = _timed_retry
+store.connect_with_retry = threaded.connect_with_retry = _timed_retry
 atexit.register(lambda: sys.stderr.write(
     "BENCH " + json.dumps({"waits": _waits, "connects": _connects[0]}) + "\n"))
 """

@@ -251,7 +251,7 @@ def ingest(
     max_size: MaxSizeOption = None,
 ) -> None:
     """Read transcripts and workshop outputs into the project, one transaction per file."""
-    from qualcode.ingest.pipeline import ingest_paths
+    from qualcode.ingest import ingest_paths
 
     max_bytes = _max_bytes(max_size)
     if pseudonymise and pseudonym_log is None:
@@ -395,7 +395,7 @@ PositionsOption = Annotated[
 
 
 def _position_unit(value: str) -> Any:
-    from qualcode.refi.positions import POSITION_UNITS
+    from qualcode.refi import POSITION_UNITS
 
     if value not in POSITION_UNITS:
         _fail(f"--positions must be one of {', '.join(POSITION_UNITS)}", 2)
@@ -409,7 +409,7 @@ def export_qdpx_command(
     as_json: JsonOption = False,
 ) -> None:
     """Write the project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti or MAXQDA."""
-    from qualcode.refi.project_export import export_qdpx
+    from qualcode.refi import export_qdpx
 
     unit = _position_unit(positions)
     with _reporting_errors():
@@ -434,7 +434,7 @@ def import_qdpx_command(
     max_size: MaxSizeOption = None,
 ) -> None:
     """Import sources, codes, codings, coders, memos and cases from a .qdpx, all or nothing."""
-    from qualcode.refi.project_import import import_qdpx
+    from qualcode.refi import import_qdpx
 
     unit = _position_unit(positions)
     max_bytes = _max_bytes(max_size)
@@ -509,7 +509,7 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Measure suggestion quality against human codes in a gold CSV."""
-    from qualcode.suggest.evaluate import evaluate as run_evaluate
+    from qualcode.suggest import evaluate as run_evaluate
 
     with _reporting_errors():
         project = None if codebook is not None else _project()
@@ -631,7 +631,7 @@ TemplateOption = Annotated[
 def _export_table(
     kind: str, output: Path, fmt: str | None, layer: str | None, as_json: bool, **options: Any
 ) -> None:
-    from qualcode.exports.api import export_file
+    from qualcode.exports import export_file
 
     chosen = {k: v for k, v in options.items() if v is not None}
     with _reporting_errors():
@@ -699,7 +699,7 @@ def export_figures_command(
     as_json: JsonOption = False,
 ) -> None:
     """A location x session heatmap per theme and a code frequency chart."""
-    from qualcode.exports.api import export_figures
+    from qualcode.exports import export_figures
 
     with _reporting_errors():
         written = export_figures(_project(), output, layer=layer, fmt=fmt)
@@ -712,13 +712,12 @@ def export_figures_command(
 @themes_app.command("list")
 def themes_list(as_json: JsonOption = False) -> None:
     """The project's themes, subthemes under their parent."""
-    from qualcode.themes.catalog import list_themes
-    from qualcode.themes.model import tree_order
+    from qualcode.themes import list_themes, tree_order
 
     with _reporting_errors():
         themes = list_themes(_project())
     if as_json:
-        _emit({"themes": [t.to_dict() for t in themes]})
+        _emit({"themes": [t.to_json() for t in themes]})
         return
     for theme, depth in tree_order(themes):
         typer.echo(
@@ -734,7 +733,7 @@ def themes_framework(
     as_json: JsonOption = False,
 ) -> None:
     """Create the framework's themes (one per top-level codebook group); idempotent."""
-    from qualcode.themes.framework import create_framework_themes
+    from qualcode.themes import create_framework_themes
 
     with _reporting_errors():
         result = create_framework_themes(_project(), actor)
@@ -743,7 +742,7 @@ def themes_framework(
             {
                 "created": result.created,
                 "existing": result.existing,
-                "themes": [t.to_dict() for t in result.themes],
+                "themes": [t.to_json() for t in result.themes],
             }
         )
         return
@@ -760,14 +759,12 @@ def themes_suggest(
     as_json: JsonOption = False,
 ) -> None:
     """Candidate themes from code co-occurrence (and embeddings, when cached). Writes nothing."""
-    from dataclasses import asdict
-
-    from qualcode.themes.candidates import propose_themes
+    from qualcode.themes import propose_themes
 
     with _reporting_errors():
         found = propose_themes(_project(), layer=layer, window=window, threshold=threshold)
     if as_json:
-        _emit(asdict(found))
+        _emit(found.to_json())
         return
     typer.echo(f"{len(found.proposals)} candidate themes ({found.basis}, {found.layer} layer)")
     for p in found.proposals:
@@ -780,9 +777,7 @@ def themes_suggest(
 @themes_app.command("track")
 def themes_track(layer: LayerOption = "consensus", as_json: JsonOption = False) -> None:
     """Coded segments, participants and documents per theme and code, by location x session."""
-    from dataclasses import asdict
-
-    from qualcode.themes.tracking import track
+    from qualcode.themes import track
 
     with _reporting_errors():
         result = track(_project(), layer or "consensus")
@@ -792,7 +787,7 @@ def themes_track(layer: LayerOption = "consensus", as_json: JsonOption = False) 
             "participants_total": result.participants_total,
             "documents_total": result.documents_total,
             "cases": [{"location": loc, "session": ses} for loc, ses in result.cases],
-            "rows": [asdict(r) for r in result.rows],
+            "rows": [r.to_json() for r in result.rows],
         })  # fmt: skip
         return
     typer.echo(
@@ -822,14 +817,14 @@ MemoOption = Annotated[str | None, typer.Option(help="The analyst's memo.")]
 
 def _theme_id(project: Any, ref: str) -> int:
     """A theme's id from its id or name (QualcodeError if none)."""
-    from qualcode.themes.catalog import get_theme
+    from qualcode.themes import get_theme
 
     return get_theme(project, ref).id
 
 
 def _emit_theme(theme: Any, verb: str, as_json: bool) -> None:
     if as_json:
-        _emit(theme.to_dict())
+        _emit(theme.to_json())
     else:
         codes = ", ".join(theme.codes) or "no codes"
         typer.echo(f"theme {theme.id} {verb}: {theme.name} [{theme.status}] ({codes})")
@@ -849,7 +844,7 @@ def themes_add(
     as_json: JsonOption = False,
 ) -> None:
     """Create a theme (status candidate unless given)."""
-    from qualcode.themes.catalog import create_theme
+    from qualcode.themes import create_theme
 
     given = {"definition": definition, "central_concept": central_concept, "status": status}
     fields: dict[str, Any] = {k: v for k, v in {**given, "memo": memo}.items() if v is not None}
@@ -876,7 +871,7 @@ def themes_edit(
     as_json: JsonOption = False,
 ) -> None:
     """Change a theme's name, definition, central concept, status, memo or parent."""
-    from qualcode.themes.catalog import update_theme
+    from qualcode.themes import update_theme
 
     if parent is not None and no_parent:
         _fail("--parent and --no-parent exclude each other", 2)
@@ -907,14 +902,14 @@ def themes_edit(
 @themes_app.command("delete")
 def themes_delete(ref: ThemeRef, as_json: JsonOption = False) -> None:
     """Delete a theme without subthemes, with its code links and pinned quotes."""
-    from qualcode.themes.catalog import delete_theme, get_theme
+    from qualcode.themes import delete_theme, get_theme
 
     with _reporting_errors():
         project = _project()
         theme = get_theme(project, ref)
         delete_theme(project, theme.id, "cli")
     if as_json:
-        _emit({"deleted": theme.to_dict()})
+        _emit({"deleted": theme.to_json()})
     else:
         typer.echo(f"theme {theme.id} deleted: {theme.name}")
 
@@ -932,7 +927,7 @@ def themes_codes(
     as_json: JsonOption = False,
 ) -> None:
     """Add codes to a theme or remove them (additions first)."""
-    from qualcode.themes.catalog import add_codes, get_theme, remove_codes
+    from qualcode.themes import add_codes, get_theme, remove_codes
 
     if not add and not remove:
         _fail("nothing to change (give --add CODE or --remove CODE)", 2)
@@ -971,7 +966,7 @@ def themes_pin(
     as_json: JsonOption = False,
 ) -> None:
     """Pin a coded segment as an illustrative quote of a theme (or code); at most three."""
-    from qualcode.themes.quotes import pin_quote
+    from qualcode.themes import pin_quote
 
     with _reporting_errors():
         project = _project()
@@ -992,7 +987,7 @@ def themes_unpin(
     as_json: JsonOption = False,
 ) -> None:
     """Unpin a quote from a theme (or code); the ones after it move up."""
-    from qualcode.themes.quotes import unpin_quote
+    from qualcode.themes import unpin_quote
 
     with _reporting_errors():
         project = _project()
@@ -1022,7 +1017,7 @@ def themes_summary(
     as_json: JsonOption = False,
 ) -> None:
     """Write a new version of a framework matrix cell's summary (earlier ones are kept)."""
-    from qualcode.themes.matrix import set_summary
+    from qualcode.themes import set_summary
 
     with _reporting_errors():
         project = _project()
@@ -1135,7 +1130,7 @@ def agreement_report_command(
     as_json: JsonOption = False,
 ) -> None:
     """Agreement between the project's coders at the segment, overall and per code."""
-    from qualcode.agreement.report import agreement_report
+    from qualcode.agreement import agreement_report
 
     with _reporting_errors():
         report = agreement_report(
@@ -1155,12 +1150,12 @@ def agreement_disagreements(
     as_json: JsonOption = False,
 ) -> None:
     """The segments coders disagree on, code by code."""
-    from qualcode.agreement.adjudication import disagreements
+    from qualcode.agreement import disagreements
 
     with _reporting_errors():
         found = disagreements(_project(), _coder_names(coders), code=code, sample=sample)
     if as_json:
-        _emit({"disagreements": [d.__dict__ for d in found]})
+        _emit({"disagreements": [d.to_json() for d in found]})
         return
     for d in found:
         said = ", ".join(f"{c}: {v}" for c, v in d.decisions.items())
@@ -1179,7 +1174,7 @@ def agreement_table(
     as_json: JsonOption = False,
 ) -> None:
     """Agreement on any ratings table (unit,coder,value rows), not the project."""
-    from qualcode.agreement.table import table_report
+    from qualcode.agreement import table_report
 
     with _reporting_errors():
         payload = table_report(table, level=level)
@@ -1202,13 +1197,13 @@ def agreement_sample(
     as_json: JsonOption = False,
 ) -> None:
     """Pick a reproducible subset of segments (or documents) for double coding."""
-    from qualcode.agreement.sampling import create_sample
+    from qualcode.agreement import create_sample
 
     strata = [s.strip() for s in stratify.split(",")] if stratify else []
     with _reporting_errors():
         sample = create_sample(_project(), name, fraction, strata, unit=unit, seed=seed)
     if as_json:
-        _emit(sample.__dict__)
+        _emit(sample.to_json())
     else:
         typer.echo(
             f"sample '{sample.name}': {sample.segments} segments in {sample.documents} documents"
@@ -1227,7 +1222,7 @@ def agreement_settle(
     reason: Annotated[str | None, typer.Option(help="Why (needed with --decision).")] = None,
 ) -> None:
     """Settle a disagreement: the consensus layer gets the decision, coders' layers stay."""
-    from qualcode.agreement.adjudication import settle
+    from qualcode.agreement import settle
 
     with _reporting_errors():
         event = settle(
@@ -1243,13 +1238,13 @@ def codings_import(
     max_size: MaxSizeOption = None,
 ) -> None:
     """Append coders' decisions from a CSV, all or nothing."""
-    from qualcode.coding.csv_import import import_codings
+    from qualcode.coding import import_codings
 
     max_bytes = _max_bytes(max_size)
     with _reporting_errors():
         result = import_codings(_project(), file, max_bytes=max_bytes)
     if as_json:
-        _emit(result.__dict__)
+        _emit(result.to_json())
     else:
         typer.echo(
             f"{result.events} decisions and {result.reviews} reviewed-only segments "
@@ -1427,7 +1422,7 @@ def check(as_json: JsonOption = False) -> None:
     with _reporting_errors():
         problems = check_project(_project())
     if as_json:
-        _emit({"ok": not problems, "problems": [p.__dict__ for p in problems]})
+        _emit({"ok": not problems, "problems": [p.to_json() for p in problems]})
     elif not problems:
         typer.echo("project is whole: no problems found")
     for problem in problems:

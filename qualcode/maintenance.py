@@ -16,6 +16,7 @@ from qualcode import locking
 from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import InputError, ProjectError
+from qualcode.jsonable import Jsonable
 from qualcode.store import Project, exclusive_lock, latest_schema_version
 
 
@@ -118,7 +119,7 @@ def _file_lock(path: Path) -> AbstractContextManager[None]:
 
 
 @dataclass
-class Problem:
+class Problem(Jsonable):
     what: str
     count: int
     example: str

@@ -87,7 +87,7 @@ def _take_file_lock(path: Path, read_only: bool) -> bool:
         return True
 
 
-def _release_file_lock(path: Path) -> None:
+def release_file_lock(path: Path) -> None:
     """One connection of this process fewer; the last one out releases the lock file."""
     key = str(_lock_file(path))
     with _FILE_LOCKS_GUARD:
@@ -106,9 +106,9 @@ def _lock_file_holder(path: Path) -> str:
     return locking.describe_holder(_lock_file(path))
 
 
-def _connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+def connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     """A connection, counted under the project's lock file: after closing it, call
-    `_release_file_lock(path)`."""
+    `release_file_lock(path)`."""
     deadline = time.monotonic() + timeout
     delay = 0.005
     while True:
@@ -118,16 +118,16 @@ def _connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.D
             try:
                 return duckdb.connect(str(path), read_only=read_only)
             except duckdb.IOException as exc:
-                _release_file_lock(path)
+                release_file_lock(path)
                 message = str(exc)
                 if "lock" not in message.lower():
                     raise ProjectError(f"{path}: cannot open project file: {message}") from None
                 holder = _holder_description(message)
             except duckdb.Error as exc:
-                _release_file_lock(path)
+                release_file_lock(path)
                 raise ProjectError(f"{path}: not a qualcode project file ({exc})") from None
             except BaseException:
-                _release_file_lock(path)
+                release_file_lock(path)
                 raise
         if time.monotonic() >= deadline:
             raise ProjectError(f"project file is in use by {holder}: {path}")
@@ -138,7 +138,7 @@ def _connect_with_retry(path: Path, read_only: bool, timeout: float) -> duckdb.D
 def exclusive_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the project's lock file exclusively: no other process opens a connection
     meanwhile (this one still may). For replacing the file whole (a restore)."""
-    deadline = time.monotonic() + (_lock_timeout() if timeout is None else timeout)
+    deadline = time.monotonic() + (lock_timeout() if timeout is None else timeout)
     delay = 0.005
     while not _take_file_lock(path, read_only=False):
         if time.monotonic() >= deadline:
@@ -147,10 +147,12 @@ def exclusive_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     try:
         yield
     finally:
-        _release_file_lock(path)
+        release_file_lock(path)
 
 
-def _lock_timeout() -> float:
+def lock_timeout() -> float:
+    """Seconds a connection waits for a project file another process holds
+    (`QUALCODE_LOCK_TIMEOUT`, default 5)."""
     try:
         return float(os.environ.get(LOCK_TIMEOUT_ENV, "5"))
     except ValueError:
@@ -200,14 +202,14 @@ class Project:
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection that is closed when the block ends."""
-        con = _connect_with_retry(self.path, read_only, _lock_timeout())
+        con = connect_with_retry(self.path, read_only, lock_timeout())
         try:
             yield con
         finally:
             try:
                 con.close()
             finally:
-                _release_file_lock(self.path)
+                release_file_lock(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

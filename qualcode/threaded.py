@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from qualcode.store import Project, _connect_with_retry, _lock_timeout, _release_file_lock
+from qualcode.store import Project, connect_with_retry, lock_timeout, release_file_lock
 
 
 class ModeGate:
@@ -97,7 +97,7 @@ class SharedProject(Project):
             gate.acquire(read_only)
         try:
             with _OPENING:
-                con = _connect_with_retry(self.path, read_only, _lock_timeout())
+                con = connect_with_retry(self.path, read_only, lock_timeout())
             try:
                 yield con
             finally:
@@ -105,7 +105,7 @@ class SharedProject(Project):
                     try:
                         con.close()
                     finally:
-                        _release_file_lock(self.path)
+                        release_file_lock(self.path)
         finally:
             if not nested_other:
                 gate.release(read_only)

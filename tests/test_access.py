@@ -20,12 +20,12 @@ from qualcode.cli import app as cli_app
 from qualcode.codebook.edit import edit_code
 from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
+from qualcode.coding.card import next_segment, segment_card
 from qualcode.coding.csv_import import import_codings
 from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
 from qualcode.coding.memos import add_memo, memos_for
 from qualcode.coding.progress import acceptance_rates, review_progress
 from qualcode.coding.retrieve import document_view
-from qualcode.coding.segment_card import next_segment, segment_card
 from qualcode.coding.undo import undo_last
 from qualcode.errors import QualcodeError
 from qualcode.exports.api import build_table, export_bytes

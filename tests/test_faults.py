@@ -150,7 +150,7 @@ CLOSE_HOOK = r"""
 import time
 from qualcode import store
 
-_real_connect, _writes = store._connect_with_retry, 0
+_real_connect, _writes = store.connect_with_retry, 0
 
 class _PausingConnection:
     # forwards to the DuckDB connection; stops in close() after the Nth write committed:
@@ -174,7 +174,7 @@ def _connect(path, read_only, timeout):
 def pause_after_commit(n):
     global PAUSE_CLOSE_AT
     PAUSE_CLOSE_AT = n
-    store._connect_with_retry = _connect
+    store.connect_with_retry = _connect
 """
 
 
@@ -574,8 +574,8 @@ def test_lock_retry_tries_often_and_out_of_step(
 
     monkeypatch.setattr(store.duckdb, "connect", locked)
     monkeypatch.setattr(store.time, "sleep", pauses.append)
-    assert store._connect_with_retry(tmp_path / "p.duckdb", False, 5.0) == "connection"
-    store._release_file_lock(tmp_path / "p.duckdb")
+    assert store.connect_with_retry(tmp_path / "p.duckdb", False, 5.0) == "connection"
+    store.release_file_lock(tmp_path / "p.duckdb")
     assert len(pauses) == 40
     assert max(pauses) <= 0.05 and len(set(pauses)) == 40  # short, and jittered
     assert sum(pauses) < 40 * 0.05
@@ -584,7 +584,7 @@ def test_lock_retry_tries_often_and_out_of_step(
     calls["n"] = -(10**6)  # locked for good
     started = time.monotonic()
     with pytest.raises(ProjectError, match=r"^project file is in use by PID 4242 \("):
-        store._connect_with_retry(tmp_path / "p.duckdb", False, 0.3)
+        store.connect_with_retry(tmp_path / "p.duckdb", False, 0.3)
     assert 0.3 <= time.monotonic() - started < 0.5
 
 

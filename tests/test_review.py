@@ -1,4 +1,4 @@
-"""Reviewing one segment (qualcode.coding.segment_card) and undo (qualcode.coding.undo):
+"""Reviewing one segment (qualcode.coding.card) and undo (qualcode.coding.undo):
 blind segment cards, excerpts as spans, walking segments, and undo as appended events that
 reopen the queue."""
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from qualcode.agreement.sampling import create_sample
-from qualcode.coding.decisions import Decision, mark_reviewed, record_decision, record_decisions
-from qualcode.coding.segment_card import (
+from qualcode.coding.card import (
     Filters,
     excerpt_span,
     filter_options,
     next_segment,
     segment_card,
 )
+from qualcode.coding.decisions import Decision, mark_reviewed, record_decision, record_decisions
 from qualcode.coding.undo import UNDO_OPEN, UNDO_RESTORE, undo_last
 from qualcode.errors import QualcodeError
 from qualcode.store import Project

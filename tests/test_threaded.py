@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from qualcode.coding.card import segment_card
 from qualcode.coding.decisions import Decision, record_decision
-from qualcode.coding.segment_card import segment_card
 from qualcode.store import Project
 from qualcode.threaded import ModeGate, SharedProject
 

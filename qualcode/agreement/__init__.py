@@ -1,5 +1,8 @@
 """Inter-coder agreement: statistics on a coders x units matrix, and ratings tables."""
 
+from qualcode.agreement.adjudication import Disagreement, disagreements, settle
+from qualcode.agreement.report import BY_CHOICES, agreement_report
+from qualcode.agreement.sampling import Sample, create_sample, sample_segment_ids
 from qualcode.agreement.stats import (
     LEVELS,
     PERCENT_DEFINITIONS,
@@ -32,12 +35,16 @@ from qualcode.agreement.stats import (
 from qualcode.agreement.table import TableReport, read_table, table_report
 
 __all__ = [
+    "BY_CHOICES",
     "LEVELS",
     "PERCENT_DEFINITIONS",
     "SET_DISTANCES",
     "ChanceCorrected",
+    "Disagreement",
     "PercentAgreement",
+    "Sample",
     "TableReport",
+    "agreement_report",
     "as_matrix",
     "bennett_s",
     "bootstrap_ci",
@@ -48,6 +55,8 @@ __all__ = [
     "cohen_kappa",
     "complete_units",
     "conger_kappa",
+    "create_sample",
+    "disagreements",
     "encode_sets",
     "fleiss_components",
     "fleiss_kappa",
@@ -59,7 +68,9 @@ __all__ = [
     "percent_agreement",
     "randolph_kappa",
     "read_table",
+    "sample_segment_ids",
     "scott_pi",
     "set_distance",
+    "settle",
     "table_report",
 ]

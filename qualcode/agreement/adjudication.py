@@ -23,11 +23,12 @@ from qualcode.agreement.ratings import load_layers
 from qualcode.audit import log_action
 from qualcode.coding.decisions import Decision, append_decisions
 from qualcode.errors import QualcodeError
+from qualcode.jsonable import Jsonable
 from qualcode.store import Project
 
 
 @dataclass
-class Disagreement:
+class Disagreement(Jsonable):
     """Coders who reviewed a segment differ on whether a code applies."""
 
     segment_id: int

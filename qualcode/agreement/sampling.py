@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import ArgumentError, QualcodeError
+from qualcode.jsonable import Jsonable
 from qualcode.store import Project
 
 STRATA = ("location", "session")
 
 
 @dataclass
-class Sample:
+class Sample(Jsonable):
     name: str
     unit: str
     fraction: float

@@ -17,6 +17,7 @@ from qualcode.access import check_write_coders, recorded_as
 from qualcode.audit import log_action
 from qualcode.coding.decisions import ACTIONS, Decision, append_decisions, append_reviews
 from qualcode.errors import InputError, QualcodeError
+from qualcode.jsonable import Jsonable
 from qualcode.limits import read_limited
 from qualcode.store import Project
 from qualcode.textio import decode_bytes
@@ -25,7 +26,7 @@ COLUMNS = ("coder", "document", "segment", "code", "decision")
 
 
 @dataclass
-class CodingsImport:
+class CodingsImport(Jsonable):
     events: int
     reviews: int
     coders: list[str]

@@ -11,6 +11,21 @@ Modules:
 - `guids`: stable GUIDs from the project's UUID; lenient GUID matching.
 - `xmlutil`: namespace-blind parsing with one-line errors, and the comments
   that carry qualcode-only data (codebook name, segmentation) through a round trip.
-
-Import the submodules directly; this package imports nothing heavy on its own.
 """
+
+from qualcode.refi.codebook import codebook_to_qdc, parse_qdc, read_qdc
+from qualcode.refi.positions import POSITION_UNITS
+from qualcode.refi.project_export import ExportReport, export_qdpx, qdpx_bytes
+from qualcode.refi.project_import import ImportReport, import_qdpx
+
+__all__ = [
+    "POSITION_UNITS",
+    "ExportReport",
+    "ImportReport",
+    "codebook_to_qdc",
+    "export_qdpx",
+    "import_qdpx",
+    "parse_qdc",
+    "qdpx_bytes",
+    "read_qdc",
+]

@@ -8,16 +8,20 @@ Modules: `config` (project model setting), `embedder` (sentence model or TF-IDF)
 `evaluate`. Heavy libraries load inside functions, so importing this is cheap.
 """
 
+from qualcode.suggest.calibration import THRESHOLD
 from qualcode.suggest.config import configure_model, configured_model
+from qualcode.suggest.evaluate import evaluate
 from qualcode.suggest.queue import QueuedSuggestion, QueueItem, review_queue
 from qualcode.suggest.run import SuggestReport, suggest
 
 __all__ = [
+    "THRESHOLD",
     "QueueItem",
     "QueuedSuggestion",
     "SuggestReport",
     "configure_model",
     "configured_model",
+    "evaluate",
     "review_queue",
     "suggest",
 ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from qualcode.access import check_read_coder
-from qualcode.coding.segment_card import SegmentHead
+from qualcode.coding.card import SegmentHead
 from qualcode.coding.undo import DECIDED_SQL
 from qualcode.errors import QualcodeError
 from qualcode.store import Project

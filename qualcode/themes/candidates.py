@@ -27,6 +27,7 @@ from qualcode.codebook.versions import codebook_at
 from qualcode.coding.layers import Layer, resolve_layer
 from qualcode.coding.state import applied_sql
 from qualcode.errors import QualcodeError
+from qualcode.jsonable import Jsonable
 from qualcode.store import Project
 from qualcode.themes.catalog import find_theme, insert_theme, read_themes
 from qualcode.themes.code_vectors import code_vectors
@@ -53,7 +54,7 @@ class Proposal:
 
 
 @dataclass
-class Proposals:
+class Proposals(Jsonable):
     """The proposals and how they were made."""
 
     layer: str

@@ -225,7 +225,7 @@ def delete_theme(project: Project, ref: int | str, actor: str) -> None:
             [str(theme.id)],
         )
         con.execute("DELETE FROM themes WHERE id = ?", [theme.id])
-        log_action(con, actor, "theme.delete", theme.to_dict())
+        log_action(con, actor, "theme.delete", theme.to_json())
 
 
 def add_codes(project: Project, ref: int | str, codes: Iterable[str], actor: str) -> Theme:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+
+from qualcode.jsonable import Jsonable
 
 STATUSES = ("candidate", "reviewed", "final")
 ORIGINS = ("manual", "framework", "suggestion")
@@ -11,7 +12,7 @@ EDITABLE = ("name", "definition", "central_concept", "status", "memo", "parent")
 
 
 @dataclass
-class Theme:
+class Theme(Jsonable):
     """A theme: a central organising concept grouping codes; `parent` makes it a subtheme."""
 
     id: int
@@ -26,9 +27,6 @@ class Theme:
     created_by: str = ""
     codes: list[str] = field(default_factory=list)  # its own codes, codebook order
     subthemes: list[int] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def descendants(themes: list[Theme], theme_id: int) -> list[int]:

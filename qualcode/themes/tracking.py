@@ -24,6 +24,7 @@ from qualcode.coding.state import (
     positions,
     state_sql,
 )
+from qualcode.jsonable import Jsonable
 from qualcode.store import Project
 from qualcode.themes.ordering import natural_key
 from qualcode.themes.people import participant_key_sql, participant_sql
@@ -33,7 +34,7 @@ Scope = Literal["cell", "location", "total"]
 
 
 @dataclass
-class TrackRow:
+class TrackRow(Jsonable):
     """Counts for one theme or code in one location x session (scope 'cell'), one
     location across its sessions ('location') or the whole project ('total')."""
 

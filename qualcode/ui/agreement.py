@@ -9,8 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from qualcode.agreement.adjudication import Disagreement, disagreements, settle
-from qualcode.agreement.report import BY_CHOICES, agreement_report
+from qualcode.agreement import BY_CHOICES, Disagreement, agreement_report, disagreements, settle
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.ui import cache

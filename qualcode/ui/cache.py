@@ -14,7 +14,7 @@ import streamlit as st
 
 from qualcode.codebook import Codebook, current_codebook
 from qualcode.coders import list_coders
-from qualcode.coding.segment_card import FilterOptions, filter_options
+from qualcode.coding import FilterOptions, filter_options
 from qualcode.threaded import SharedProject
 
 SECONDS = 10

@@ -15,20 +15,22 @@ import duckdb
 import streamlit as st
 
 from qualcode.codebook import Code
-from qualcode.coding.decisions import Decision, mark_reviewed, record_decision, record_decisions
-from qualcode.coding.memos import add_memo
-from qualcode.coding.segment_card import (
+from qualcode.coding import (
+    Decision,
     Filters,
     SegmentCard,
+    add_memo,
     excerpt_span,
+    mark_reviewed,
     next_segment,
+    record_decision,
+    record_decisions,
     segment_card,
+    undo_last,
 )
-from qualcode.coding.undo import undo_last
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.suggest.calibration import THRESHOLD
-from qualcode.suggest.queue import review_queue
+from qualcode.suggest import THRESHOLD, review_queue
 from qualcode.ui import cache
 from qualcode.ui.common import choice, one_line, run_page
 from qualcode.ui.identity import Identity

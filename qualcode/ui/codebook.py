@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.codebook import Code, Codebook, current_codebook
-from qualcode.codebook.edit import add_code, add_example, edit_code, retire_code
+from qualcode.codebook import (
+    Code,
+    Codebook,
+    add_code,
+    add_example,
+    current_codebook,
+    edit_code,
+    retire_code,
+)
 from qualcode.codebook_files import codebook_file, load_codebook_file
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.themes.explore import coded_segments
+from qualcode.themes import coded_segments
 from qualcode.ui import cache
 from qualcode.ui.common import reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity

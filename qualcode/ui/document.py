@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qualcode.access import visible_layers
-from qualcode.coding.retrieve import document_view, list_documents
+from qualcode.coding import document_view, list_documents
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import run_page

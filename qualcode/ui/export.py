@@ -7,7 +7,7 @@ import streamlit as st
 
 from qualcode.access import visible_layers
 from qualcode.exports import FORMATS, KINDS, export_bytes
-from qualcode.refi.project_export import qdpx_bytes
+from qualcode.refi import qdpx_bytes
 from qualcode.store import Project
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders

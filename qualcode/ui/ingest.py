@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest.pipeline import IngestReport
+from qualcode.ingest import IngestReport
 from qualcode.privacy import KINDS, Detection, PseudonymisedDocument, Pseudonymiser, PseudonymMap
 from qualcode.store import Project
 from qualcode.ui import cache

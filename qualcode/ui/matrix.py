@@ -11,12 +11,12 @@ import streamlit as st
 from qualcode.access import visible_layers
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.themes import list_themes
-from qualcode.themes.matrix import (
+from qualcode.themes import (
     ROW_KINDS,
     Cell,
     Matrix,
     framework_matrix,
+    list_themes,
     set_summary,
     summary_history,
 )

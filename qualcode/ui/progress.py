@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qualcode.coding.progress import acceptance_rates, review_progress
+from qualcode.coding import acceptance_rates, review_progress
 from qualcode.store import Project
 from qualcode.ui.common import run_page
 from qualcode.ui.identity import Identity

@@ -12,20 +12,21 @@ from qualcode.codebook import Codebook
 from qualcode.store import Project
 from qualcode.themes import (
     STATUSES,
+    CodedSegment,
+    Target,
     Theme,
     add_codes,
     create_theme,
     delete_theme,
+    descendants,
     illustrative_quotes,
     list_themes,
     pin_quote,
     remove_codes,
+    tree_order,
     unpin_quote,
     update_theme,
 )
-from qualcode.themes.explore import CodedSegment
-from qualcode.themes.model import descendants, tree_order
-from qualcode.themes.targets import Target
 from qualcode.ui import cache
 from qualcode.ui.common import reporting, show_success, success_next_run
 from qualcode.ui.identity import Identity

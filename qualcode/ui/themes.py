@@ -12,9 +12,16 @@ import streamlit as st
 from qualcode.access import visible_layers
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.themes import Tracking, create_framework_themes, list_themes, track
-from qualcode.themes.explore import ANY, code_cooccurrence, coded_segments
-from qualcode.themes.targets import Target
+from qualcode.themes import (
+    ANY,
+    Target,
+    Tracking,
+    code_cooccurrence,
+    coded_segments,
+    create_framework_themes,
+    list_themes,
+    track,
+)
 from qualcode.ui.common import one_line, reporting, run_page
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.layer_picker import analysis_default, layer_label
