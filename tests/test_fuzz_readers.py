@@ -140,11 +140,19 @@ def _rezip(members: list[tuple[str, bytes]]) -> bytes:
 
 @st.composite
 def zip_mutations(draw: st.DrawFn, data: bytes) -> bytes:
-    """A zip container (docx, xlsx, qdpx) with its bytes or one member damaged."""
-    kind = draw(st.sampled_from(("bytes", "member", "drop", "rename", "corrupt-stream")))
+    """A zip container (docx, xlsx, qdpx) with its bytes or one member damaged, or
+    changed as other tools change archives without harm (an unknown member added, the
+    members reordered), which a reader must take as it is."""
+    kind = draw(
+        st.sampled_from(("bytes", "member", "drop", "rename", "corrupt-stream", "extra", "reorder"))
+    )
     if kind == "bytes":
         return draw(byte_mutations(data))
     members = _members(data)
+    if kind == "extra":
+        return _rezip([*members, ("notes/readme.txt", draw(st.binary(max_size=64)))])
+    if kind == "reorder":
+        return _rezip(draw(st.permutations(members)))
     index = draw(st.integers(0, len(members) - 1))
     name, content = members[index]
     if kind == "member":

@@ -64,7 +64,8 @@ for module in pkgutil.walk_packages(qualcode.__path__, "qualcode."):
         failed.append(f"{module.name}: {exc}")
 
 from pathlib import Path
-from qualcode.codebook.versions import current_codebook, load_codebook
+from qualcode.codebook.versions import current_codebook
+from qualcode.codebook_files import load_codebook
 from qualcode.coding.decisions import Decision, record_decision
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.store import Project
