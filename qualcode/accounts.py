@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -218,12 +219,57 @@ def verify(project: Project, name: str, password: str) -> str | None:
     return found[0] if check_password(password, found[1]) else None
 
 
-def sign_in(project: Project, name: str, password: str) -> User:
-    """The account for a right name and password; every attempt is logged (name only)."""
+FREE_FAILURES = 5
+"""Failed sign-ins in a row, for one account or from one client, before each further
+attempt must wait: 1 s after the fifth, then 2, 4, 8 ... up to `MAX_WAIT_SECONDS`."""
+MAX_WAIT_SECONDS = 900
+
+
+def sign_in(project: Project, name: str, password: str, client: str | None = None) -> User:
+    """The account for a right name and password; every attempt is logged (name and
+    client only, never the password).
+
+    After `FREE_FAILURES` failures in a row for the account, or from the `client` (the
+    app's caller address), each attempt waits twice as long as the one before; an
+    attempt made too soon is refused without checking the password. The count lives in
+    the project's action log, so it survives a page reload or a new session."""
     name = name.strip()
+    detail: dict[str, object] = {"name": name, **({"client": client} if client else {})}
+    with project.connect(read_only=True) as con:
+        wait = max(
+            _wait_seconds(con, "name", name),
+            _wait_seconds(con, "client", client) if client else 0.0,
+        )
+    if wait > 0:
+        with project.transaction() as con:
+            log_action(
+                con, name or "?", "account.sign_in", {**detail, "ok": False, "throttled": True}
+            )
+        raise QualcodeError(f"too many failed sign-ins: try again in {math.ceil(wait)} s")
     role = verify(project, name, password)
     with project.transaction() as con:
-        log_action(con, name or "?", "account.sign_in", {"name": name, "ok": role is not None})
+        log_action(con, name or "?", "account.sign_in", {**detail, "ok": role is not None})
     if role is None:
         raise QualcodeError(WRONG)
     return User(name, role)
+
+
+def _wait_seconds(con: duckdb.DuckDBPyConnection, key: str, value: str) -> float:
+    """Seconds before the next sign-in for this account name or client may be tried:
+    0 until `FREE_FAILURES` failures in a row (throttled attempts not counted)."""
+    rows = con.execute(
+        "SELECT detail->>'ok', date_diff('millisecond', happened_at, "
+        "current_timestamp::TIMESTAMP) / 1000.0 FROM action_log "
+        "WHERE action = 'account.sign_in' AND detail->>? = ? "
+        "AND coalesce(detail->>'throttled', 'false') <> 'true' ORDER BY id DESC LIMIT ?",
+        [key, value, FREE_FAILURES + 16],
+    ).fetchall()
+    failures = 0
+    for ok, _ in rows:
+        if ok == "true":
+            break
+        failures += 1
+    if failures < FREE_FAILURES:
+        return 0.0
+    wait = min(2.0 ** (failures - FREE_FAILURES), MAX_WAIT_SECONDS)
+    return max(0.0, wait - float(rows[0][1]))

@@ -17,6 +17,9 @@ from qualcode.resources import app_script
 from qualcode.store import Project
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+ALLOWED_HOSTS_ENV = "QUALCODE_ALLOWED_HOSTS"
+"""Comma-separated host names the app answers to besides loopback (the `--host` it was
+asked to serve on is added): `qualcode.ui.host_guard` refuses every other."""
 STOP_GRACE_SECONDS = 4.0
 """How long Streamlit gets to shut down after SIGTERM before it is killed."""
 _STOP_SIGNALS = tuple(
@@ -31,7 +34,7 @@ def streamlit_command(app: Path, host: str, port: int) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        "qualcode.ui.launch",  # streamlit run, with the host guard first
         "run",
         str(app),
         "--server.address",
@@ -61,7 +64,11 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8501) -> int:
             next_step=NextStep.ADD_ADMIN,
         )
     app = app_script()
-    env = {**os.environ, "QUALCODE_DB": str(project.path.resolve())}
+    env = {
+        **os.environ,
+        "QUALCODE_DB": str(project.path.resolve()),
+        ALLOWED_HOSTS_ENV: ",".join(h for h in (os.environ.get(ALLOWED_HOSTS_ENV), host) if h),
+    }
     print(f"qualcode app on http://{host}:{port} (project {project.path})", file=sys.stderr)
     return run_until_stopped(streamlit_command(app, host, port), env=env, cwd=app.parent)
 

@@ -314,3 +314,44 @@ def test_coders_add_cannot_change_an_account_or_make_admins(tmp_path) -> None:
         add_coder(project, "eve", "admin")
     add_coder(project, "carl", "coder")
     assert rows(project, "SELECT role FROM coders WHERE name = 'ben'") == [("coder",)]
+
+
+def test_failed_sign_ins_back_off_per_account_and_per_client(project: Project) -> None:
+    """After five failures in a row each attempt waits twice as long as the one before
+    (1 s, 2 s, ...), even with the right password; the count is in the project's log
+    (so a page reload does not reset it) and a success resets it. A client trying many
+    names is held back the same way, and other clients are not."""
+    import time
+
+    from qualcode.accounts import sign_in
+
+    add_account(project, "root", ADMIN_PW, "admin")
+    for _ in range(5):
+        with pytest.raises(QualcodeError, match="^wrong name or password$"):
+            sign_in(project, "root", "guess")
+    with pytest.raises(QualcodeError, match=r"^too many failed sign-ins: try again in 1 s$"):
+        sign_in(project, "root", ADMIN_PW)
+    time.sleep(1.1)
+    with pytest.raises(QualcodeError, match="^wrong name or password$"):
+        sign_in(project, "root", "guess")  # the sixth failure
+    with pytest.raises(QualcodeError, match=r"^too many failed sign-ins: try again in 2 s$"):
+        sign_in(project, "root", ADMIN_PW)
+    time.sleep(2.1)
+    assert sign_in(project, "root", ADMIN_PW).name == "root"
+    with pytest.raises(QualcodeError, match="^wrong name or password$"):
+        sign_in(project, "root", "guess")  # counting starts again
+    assert sign_in(project, "root", ADMIN_PW).name == "root"
+
+    for n in range(5):  # one client, five different names
+        with pytest.raises(QualcodeError, match="^wrong name or password$"):
+            sign_in(project, f"guess{n}", "x", client="10.0.0.9")
+    with pytest.raises(QualcodeError, match="^too many failed sign-ins"):
+        sign_in(project, "root", ADMIN_PW, client="10.0.0.9")
+    assert sign_in(project, "root", ADMIN_PW, client="10.0.0.7").name == "root"
+    logged = rows(
+        project,
+        "SELECT count(*) FROM action_log WHERE action = 'account.sign_in' "
+        "AND detail->>'throttled' = 'true'",
+    )
+    assert logged == [(3,)]
+    assert ADMIN_PW not in "".join(r[0] for r in rows(project, "SELECT detail FROM action_log"))

@@ -71,7 +71,10 @@ def sign_in(project: Project, name: str, password: str | None = None) -> Identit
     """Sign this session in as a registered coder; with accounts, the password must
     be right (a wrong one raises QualcodeError and is logged)."""
     if uses_accounts(project):
-        user = accounts.sign_in(project, name, password or "")
+        client = st.context.ip_address  # None (or a stand-in) where no browser is behind it
+        user = accounts.sign_in(
+            project, name, password or "", client=client if isinstance(client, str) else None
+        )
         st.session_state[SESSION_KEY] = user.name
         return Identity(user.name, user.role)
     found = next((c for c in coders(project) if c.name == name), None)
