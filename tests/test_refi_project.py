@@ -745,3 +745,35 @@ def test_import_stores_documents_through_the_one_document_insert(
     assert rows(target, ATTRIBUTE_ROWS) == rows(source_project, ATTRIBUTE_ROWS)
     stored.clear()
     assert import_qdpx(target, exported).documents_reused == 3 and stored == []
+
+
+def test_a_segments_comment_that_unpacks_past_the_limit_is_refused(
+    exported: Path, tmp_path: Path
+) -> None:
+    """A few KB of compressed comment can ask for gigabytes: it is inflated only as far
+    as the size limit, then refused with one line, and nothing is stored."""
+    import base64
+    import re
+    import zlib
+
+    squeeze = zlib.compressobj(9)
+    bomb = b"".join(squeeze.compress(b"[" * 2**20) for _ in range(64)) + squeeze.flush()
+    assert len(bomb) < 80_000  # 64 MiB unpacked
+    with zipfile.ZipFile(exported) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    qde = members["project.qde"].decode("utf-8")
+    encoded = base64.b64encode(bomb).decode("ascii")
+    qde, n = re.subn(r"qualcode segments: [A-Za-z0-9+/=]+", f"qualcode segments: {encoded}", qde)
+    assert n >= 1
+    members["project.qde"] = qde.encode("utf-8")
+    hostile = tmp_path / "bomb.qdpx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    target = Project.init(tmp_path / "t.duckdb")
+    with pytest.raises(InputError) as caught:
+        import_qdpx(target, hostile, max_bytes=8 * 2**20)
+    message = str(caught.value)
+    assert message.startswith(f"{hostile}: source ") and "\n" not in message
+    assert "qualcode segments comment unpacks to more than 8 MB (raise it with" in message
+    assert rows(target, "SELECT count(*) FROM documents") == [(0,)]

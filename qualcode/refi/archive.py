@@ -42,6 +42,7 @@ class QdpxArchive:
     qde_name: str
     qde: bytes
     _zip: zipfile.ZipFile
+    limit: int = 0  # the size limit in force: what anything unpacked from it may reach
     _members: dict[str, str] = field(default_factory=dict)  # lower-case name -> real name
 
     def internal_file(self, reference: str) -> str | None:
@@ -118,5 +119,6 @@ def open_qdpx(path: str | Path, max_bytes: int | None = None) -> QdpxArchive:
         qde_name=qdes[0],
         qde=qde,
         _zip=archive,
+        limit=limit,
         _members={name.lower(): name for name in names},
     )

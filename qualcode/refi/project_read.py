@@ -22,11 +22,13 @@ from lxml import etree
 from qualcode.codebook.model import Codebook, codebook_from_mapping
 from qualcode.errors import InputError
 from qualcode.ingest.segment import Segment
+from qualcode.limits import RAISE_HINT, format_size
 from qualcode.refi.archive import QdpxArchive, open_qdpx
 from qualcode.refi.codebook import ParsedCodes, parse_codes
 from qualcode.refi.guids import normalise_guid
 from qualcode.refi.positions import PositionMap, PositionUnit
 from qualcode.refi.xmlutil import (
+    PayloadTooLarge,
     child,
     child_text,
     children,
@@ -284,7 +286,14 @@ class _Reader:
             creator=creator,
             description=child_text(element, "Description").strip(),
         )
-        restored = _restored_segments(read_segments_comment(element), text)
+        try:
+            payload = read_segments_comment(element, self.archive.limit)
+        except PayloadTooLarge:
+            raise self.fail(
+                f"{what}: its qualcode segments comment unpacks to more than "
+                f"{format_size(self.archive.limit)} ({RAISE_HINT})"
+            ) from None
+        restored = _restored_segments(payload, text)
         if restored is not None:
             source.format, source.segments = restored
         positions = PositionMap(text, self.unit)

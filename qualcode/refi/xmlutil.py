@@ -129,15 +129,28 @@ def segments_comment(payload: dict) -> etree._Element:
     return etree.Comment(f" {_SEGMENTS_PREFIX} {encoded} ")
 
 
-def read_segments_comment(element: etree._Element) -> dict | None:
-    """The payload of a `segments_comment` among `element`'s children, if readable."""
+class PayloadTooLarge(ValueError):
+    """A compressed comment that would unpack to more than the size limit."""
+
+
+def read_segments_comment(element: etree._Element, max_bytes: int) -> dict | None:
+    """The payload of a `segments_comment` among `element`'s children, if readable.
+
+    It is inflated at most `max_bytes` far (a few KB can ask for gigabytes): beyond that
+    `PayloadTooLarge` is raised, before the rest is ever unpacked."""
     for node in element:
         if isinstance(node, etree._Comment) and (node.text or "").strip().startswith(
             _SEGMENTS_PREFIX
         ):
             encoded = node.text.strip()[len(_SEGMENTS_PREFIX) :].strip()
             try:
-                value = json.loads(zlib.decompress(base64.b64decode(encoded, validate=True)))
+                inflate = zlib.decompressobj()
+                raw = inflate.decompress(base64.b64decode(encoded, validate=True), max_bytes)
+                if inflate.unconsumed_tail:
+                    raise PayloadTooLarge(max_bytes)
+                value = json.loads(raw + inflate.flush())
+            except PayloadTooLarge:
+                raise
             except (ValueError, zlib.error):
                 return None
             return value if isinstance(value, dict) else None
