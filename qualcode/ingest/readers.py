@@ -392,7 +392,7 @@ def _table_document(rows: list[list[str]], path: Path, fmt: str) -> ParsedDocume
     """Turn a header row plus item rows into stored lines and turns with attributes."""
     if not rows:
         raise InputError(path, EMPTY)
-    header = _column_names(rows[0])
+    header = _column_names(rows[0], path)
     lowered = [h.lower() for h in header]
     text_col = _pick(lowered, TEXT_COLUMNS)
     if text_col is None:
@@ -428,15 +428,29 @@ def _table_document(rows: list[list[str]], path: Path, fmt: str) -> ParsedDocume
     return builder.document(fmt)
 
 
-def _column_names(row: Sequence[str]) -> list[str]:
-    """Header cells stripped, blanks named "column N", duplicates suffixed " (2)"."""
+MAX_COLUMNS = 1_000
+"""Columns a table of workshop outputs may have (real ones have a few dozen); more is
+refused with one line rather than read."""
+
+
+def _column_names(row: Sequence[str], path: Path) -> list[str]:
+    """Header cells stripped, blanks named "column N", duplicates suffixed " (2)".
+
+    Linear in the number of columns: names taken are a set, and each name's next
+    suffix is remembered, so 6,000 copies of one name do not rescan the header."""
+    if len(row) > MAX_COLUMNS:
+        raise InputError(path, f"{len(row):,} columns: a table may have at most {MAX_COLUMNS:,}")
     names: list[str] = []
+    taken: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for i, cell in enumerate(row):
         name = " ".join(cell.split()) or f"column {i + 1}"
-        base, n = name, 2
-        while name in names:
+        base, n = name, next_suffix.get(name, 2)
+        while name in taken:
             name = f"{base} ({n})"
             n += 1
+        next_suffix[base] = n
+        taken.add(name)
         names.append(name)
     return names
 
