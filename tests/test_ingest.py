@@ -431,3 +431,24 @@ def test_a_copy_of_a_current_document_is_skipped(project: Project, tmp_path: Pat
     assert rows(
         project, "SELECT id, version, supersedes, source_path FROM current_documents ORDER BY id"
     ) == [(2, 2, 1, str(path.resolve())), (3, 1, None, str(copy.resolve()))]
+
+
+def test_a_very_long_turn_is_segmented_piece_by_piece(project: Project, tmp_path: Path) -> None:
+    """A 1.1 MB speaker turn (over spaCy's million-character limit) is split into its
+    32,000 sentences, and the next file of the batch is read too."""
+    long = write(tmp_path / "a_long.txt", "YP1: " + "I want a safe home near my school. " * 32_000)
+    short = write(tmp_path / "b_short.txt", "YP2: I like football.\n")
+    assert long.stat().st_size > 1_100_000
+    report = ingest_paths(project, [long, short])
+    assert (report.failed, report.documents_added) == ([], 2)
+    assert report.segments_added == 32_001
+    assert rows(
+        project,
+        "SELECT count(*), count(DISTINCT s.text) FROM segments s JOIN documents d "
+        "ON d.id = s.document_id WHERE d.title = 'a_long.txt'",
+    ) == [(32_000, 1)]
+    assert rows(
+        project,
+        "SELECT count(*) FROM segments s JOIN documents d ON d.id = s.document_id "
+        "WHERE substr(d.text, s.start_offset + 1, s.end_offset - s.start_offset) <> s.text",
+    ) == [(0,)]

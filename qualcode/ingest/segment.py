@@ -72,15 +72,43 @@ def _mend(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return mended
 
 
+PIECE_CHARS = 50_000
+"""The longest text spaCy is given at once: a longer turn is split at whitespace into
+pieces of about this size, cut at a sentence end where there is one (spaCy refuses
+texts over its `max_length`, a million characters, and its memory grows with the text)."""
+
+
+def _pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, str]]:
+    """(offset, piece) covering `text`, each at most `size` characters, cut after the
+    last sentence end (". ", "? ", "! " or a line break) before the limit, else after
+    the last space, else at the limit."""
+    pieces, start = [], 0
+    while len(text) - start > size:
+        window = start + size
+        cut = max(text.rfind(mark, start, window) for mark in (". ", "? ", "! ", "\n"))
+        if cut <= start:
+            cut = text.rfind(" ", start, window)
+        end = cut + 1 if cut > start else window
+        pieces.append((start, text[start:end]))
+        start = end
+    pieces.append((start, text[start:]))
+    return pieces
+
+
 def _sentence_spans(turn_texts: list[str]) -> list[list[tuple[int, int]]]:
-    """Sentence spans (relative offsets) for each long turn text."""
+    """Sentence spans (relative offsets) for each long turn text, found piece by piece."""
     from qualcode.nlp import sentence_pipeline
 
     nlp = sentence_pipeline()
-    spans = []
-    for text, doc in zip(turn_texts, nlp.pipe(turn_texts, batch_size=64), strict=True):
-        spans.append(_mend(text, [(sent.start_char, sent.end_char) for sent in doc.sents]))
-    return spans
+    owners, pieces = [], []
+    for index, text in enumerate(turn_texts):
+        for offset, piece in _pieces(text):
+            owners.append((index, offset))
+            pieces.append(piece)
+    found: list[list[tuple[int, int]]] = [[] for _ in turn_texts]
+    for (index, offset), doc in zip(owners, nlp.pipe(pieces, batch_size=64), strict=True):
+        found[index] += [(offset + s.start_char, offset + s.end_char) for s in doc.sents]
+    return [_mend(text, spans) for text, spans in zip(turn_texts, found, strict=True)]
 
 
 def segment_document(doc: ParsedDocument) -> list[Segment]:
