@@ -1,4 +1,5 @@
-"""Writing files so that a reader never sees half of one."""
+"""Writing files so that a reader never sees half of one, and cells that a spreadsheet
+opening them will not run."""
 
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list)."""
+
+
+def spreadsheet_text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a
+    leading apostrophe (OWASP's advice), so `=HYPERLINK(...)` typed as a user name or
+    coded into a transcript never runs in whoever opens the export."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

@@ -45,7 +45,7 @@ def coded(tmp_path: Path) -> Project:
 
 def test_csv_and_markdown() -> None:
     assert render(DEMO, "csv").decode() == (
-        'Name,n,Note\na_b,3,"50% of {x}\nsecond line"\n=1+1,2.5,\n'
+        'Name,n,Note\na_b,3,"50% of {x}\nsecond line"\n\'=1+1,2.5,\n'  # as text, not a formula
     )
     assert render(DEMO, "md").decode() == (
         "## Demo & test\n\n"
@@ -374,3 +374,53 @@ def test_themes_commands(coded: Project) -> None:
     ]
     plain = run(coded, "themes", "track", "--layer", "coder:bob")
     assert plain.exit_code == 0 and "N = 5 participants, 3 documents" in plain.output
+
+
+HOSTILE = ['=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_spreadsheet_cells_that_look_like_formulas_stay_text(tmp_path) -> None:
+    """Every text cell (and header) that a spreadsheet would run gets a leading
+    apostrophe in CSV and is a text cell in XLSX; numbers stay numbers."""
+    import csv as csv_module
+
+    from openpyxl import load_workbook
+
+    table = Table("T", ["=theme", "n"], [[value, -3] for value in HOSTILE] + [["safe", 2.5]])
+    rows = list(csv_module.reader(io.StringIO(render(table, "csv").decode("utf-8"), newline="")))
+    assert rows[0] == ["'=theme", "n"]
+    assert [r[0] for r in rows[1:6]] == [f"'{v}" for v in HOSTILE[:5]]  # a lone CR
+    assert "'\rx,-3" in render(table, "csv").decode("utf-8")  # splits a row when read back
+    assert [r[1] for r in rows[1:6]] == ["-3"] * 5 and rows[-1] == ["safe", "2.5"]
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(render(table, "xlsx"))
+    sheet = load_workbook(path).active
+    header = sheet.cell(row=1, column=1)
+    assert (header.value, header.data_type) == ("=theme", "s")
+    cells = [sheet.cell(row=r, column=1) for r in range(2, 2 + len(HOSTILE))]
+    assert [c.data_type for c in cells] == ["s"] * len(HOSTILE)  # text, never a formula
+    assert [c.value for c in cells[:4]] == HOSTILE[:4]  # as written, nothing prepended
+    assert sheet.cell(row=2, column=2).value == -3
+
+
+def test_markdown_escapes_raw_html() -> None:
+    table = Table("<b>T</b>", ["a"], [["<img src=x onerror=alert(1)> & co"]], notes=["<i>n</i>"])
+    out = render(table, "md").decode("utf-8")
+    assert "<img" not in out and "<b>" not in out and "<i>" not in out
+    assert "&lt;img src=x onerror=alert(1)&gt; & co" in out
+    assert out.startswith("## &lt;b&gt;T&lt;/b&gt;")
+
+
+def test_a_failed_sign_in_with_a_formula_name_is_text_in_the_audit_csv(project) -> None:
+    from qualcode.accounts import add_account, sign_in
+    from qualcode.audit import audit_trail
+    from qualcode.ui.audit import entry_rows, trail_csv
+
+    add_account(project, "root", "admin-secret-42", "admin")
+    with pytest.raises(QualcodeError):
+        sign_in(project, HOSTILE[0], "x")
+    data = trail_csv(entry_rows(audit_trail(project))).decode("utf-8")
+    import csv as csv_module
+
+    actors = [row[1] for row in csv_module.reader(io.StringIO(data, newline=""))]
+    assert f"'{HOSTILE[0]}" in actors and HOSTILE[0] not in actors

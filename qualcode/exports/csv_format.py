@@ -1,4 +1,5 @@
-"""CSV: one table, a header row, UTF-8; line breaks stay inside quoted values."""
+"""CSV: one table, a header row, UTF-8; line breaks stay inside quoted values; a text
+cell that starts like a formula is written as text (`fileio.spreadsheet_text`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import csv
 import io
 
 from qualcode.errors import QualcodeError
-from qualcode.exports.table import Table, text
+from qualcode.exports.table import Table, is_number, text
+from qualcode.fileio import spreadsheet_text
 
 
 def render_csv(tables: list[Table]) -> bytes:
@@ -16,7 +18,7 @@ def render_csv(tables: list[Table]) -> bytes:
     table = tables[0]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
+    writer.writerow([spreadsheet_text(c) for c in table.columns])
     for row in table.rows:
-        writer.writerow([text(v) for v in row])
+        writer.writerow([text(v) if is_number(v) else spreadsheet_text(text(v)) for v in row])
     return out.getvalue().encode("utf-8")

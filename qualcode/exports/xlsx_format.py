@@ -34,8 +34,10 @@ def render_xlsx(tables: list[Table]) -> bytes:
     wrap = Alignment(wrap_text=True, vertical="top")
     for table, name in zip(tables, _unique([t.sheet_name for t in tables]), strict=True):
         sheet = workbook.create_sheet(name)
-        sheet.append(table.columns)
-        for cell in sheet[1]:
+        for c, name in enumerate(table.columns, start=1):  # as text: never a formula
+            cell = sheet.cell(row=1, column=c)
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("", name)
+            cell.data_type = "s"
             cell.font = Font(bold=True)
         widths = [len(c) for c in table.columns]
         for r, row in enumerate(table.rows, start=2):

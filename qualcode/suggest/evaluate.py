@@ -23,7 +23,7 @@ from qualcode.codebook.model import Codebook
 from qualcode.codebook.versions import current_codebook
 from qualcode.codebook_files import read_codebook_file
 from qualcode.errors import ArgumentError, NextStep, QualcodeError
-from qualcode.fileio import write_atomic
+from qualcode.fileio import spreadsheet_text, write_atomic
 from qualcode.store import Project
 from qualcode.suggest.cache import Progress, embed
 from qualcode.suggest.calibration import THRESHOLD
@@ -171,7 +171,7 @@ def predictions_csv(
         best = order[i, :TOP_IN_PREDICTIONS]
         predicted = [labels[j] for j in order[i] if scores[i, j] >= threshold]
         top = ";".join(f"{labels[j]}:{scores[i, j]:.3f}" for j in best)
-        writer.writerow([row.id, ";".join(predicted), top])
+        writer.writerow([spreadsheet_text(row.id), ";".join(predicted), top])
     return out.getvalue()
 
 
