@@ -15,7 +15,7 @@ from qualcode.codebook.model import Codebook
 from qualcode.codebook.versions import LoadResult, current_codebook, store_codebook
 from qualcode.codebook.yaml_io import codebook_to_yaml, parse_yaml_codebook, read_yaml_text
 from qualcode.errors import InputError, NextStep, ProjectError, QualcodeError
-from qualcode.fileio import write_atomic
+from qualcode.fileio import OWNER_ONLY, write_atomic
 from qualcode.refi.codebook import codebook_to_qdc, read_qdc
 from qualcode.refi.guids import project_uuid
 from qualcode.store import Project
@@ -62,7 +62,7 @@ def export_codebook(project: Project, fmt: str, output: str | Path) -> Path:
         data = codebook_to_qdc(codebook, project_uuid(project))
     else:
         data = codebook_to_yaml(codebook).encode("utf-8")
-    write_atomic(output, data)
+    write_atomic(output, data, mode=OWNER_ONLY)
     return output
 
 

@@ -8,6 +8,10 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
+OWNER_ONLY = 0o600
+"""The mode of every file qualcode writes from a project (exports, backups, copies): they
+hold transcripts of people, so only their owner may read them."""
+
 
 def _umask() -> int:
     current = os.umask(0)

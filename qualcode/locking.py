@@ -23,7 +23,8 @@ from typing import BinaryIO
 
 import portalocker
 
-OWNER_ONLY = 0o600
+from qualcode.fileio import OWNER_ONLY
+
 RETRY_MAX_DELAY = 0.05
 """Longest pause between two tries for a held lock. Writes hold a project for tens of
 milliseconds; waiters pausing up to 0.25 s kept missing the gaps (a write waited 4.7 s

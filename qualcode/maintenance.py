@@ -16,6 +16,7 @@ from qualcode import locking
 from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import InputError, ProjectError
+from qualcode.fileio import OWNER_ONLY
 from qualcode.jsonable import Jsonable
 from qualcode.store import Project, exclusive_lock, latest_schema_version
 
@@ -40,7 +41,7 @@ def backup(project: Project, output: str | Path, actor: str = "cli") -> Path:
         os.close(fd)
         try:
             shutil.copyfile(project.path, tmp)
-            os.chmod(tmp, 0o600)
+            os.chmod(tmp, OWNER_ONLY)
             os.replace(tmp, output)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -74,7 +75,10 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
     version = _schema_of(source)
     if version > latest_schema_version():
         raise InputError(source, f"written by a newer qualcode (schema {version})")
-    problems = check(Project(source), read_only=True)
+    try:
+        problems = check(Project(source), read_only=True)
+    except ProjectError as exc:
+        raise InputError(source, f"backup cannot be read whole ({exc.message})") from None
     if problems:
         raise InputError(source, f"backup fails its integrity check: {problems[0]}")
     safety = target.with_name(f"{target.name}.before-restore.bak")
@@ -83,6 +87,7 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
             with Project(target).connect() as con:  # fold the write-ahead log into the file
                 con.execute("CHECKPOINT")
             shutil.copyfile(target, safety)
+            os.chmod(safety, OWNER_ONLY)
         # after closing every descriptor of the file: closing any drops a POSIX record lock
         with _file_lock(target):
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -175,6 +180,14 @@ _CHECKS = (
 def check(project: Project, read_only: bool = True) -> list[Problem]:
     """Integrity problems: every coding points at an existing segment and code,
     offsets are in range and match the text, content hashes match; [] if whole."""
+    try:
+        return _problems(project, read_only)
+    except duckdb.Error as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ProjectError(f"{project.path}: the file cannot be read whole: {reason}") from None
+
+
+def _problems(project: Project, read_only: bool) -> list[Problem]:
     problems: list[Problem] = []
     with project.connect(read_only=read_only) as con:
         for what, sql, example in _CHECKS:

@@ -31,6 +31,7 @@ import duckdb
 
 from qualcode import locking
 from qualcode.errors import NextStep, ProjectError
+from qualcode.fileio import OWNER_ONLY
 
 DEFAULT_DB = "qualcode.duckdb"
 LOCK_TIMEOUT_ENV = "QUALCODE_LOCK_TIMEOUT"
@@ -196,7 +197,7 @@ class Project:
         created = not project.path.exists()
         project._ensure_schema()
         if created:
-            os.chmod(project.path, 0o600)
+            os.chmod(project.path, OWNER_ONLY)
         return project
 
     @contextmanager
@@ -244,6 +245,7 @@ class Project:
                 con.close()
                 backup = self.path.with_name(f"{self.path.name}.schema{current}.bak")
                 shutil.copy2(self.path, backup)
+                os.chmod(backup, OWNER_ONLY)  # a copy of transcripts: its owner's only
         with self.connect() as con:
             _apply_migrations(con, _schema_version(con))
 

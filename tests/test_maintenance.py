@@ -165,3 +165,44 @@ def test_cli_check_and_audit(filled: Project) -> None:
     assert result.returncode == 0 and json.loads(result.stdout) == {"ok": True, "problems": []}
     entries = json.loads(run("audit", "--coder", "ann", "--json").stdout)["entries"]
     assert [e["action"] for e in entries] == ["coding.add", "memo.add"]
+
+
+def test_a_truncated_backup_is_refused_in_one_line(filled: Project, tmp_path: Path) -> None:
+    whole = backup(filled, tmp_path / "whole.duckdb").read_bytes()
+    cut = tmp_path / "cut.duckdb"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError) as caught:
+        restore(filled.path, cut)
+    message = str(caught.value)
+    assert message.startswith(f"{cut}: ") and "\n" not in message
+    assert "backup cannot be read whole" in message or "not a qualcode project file" in message
+    assert rows(filled, "SELECT count(*) FROM coding_events") == [(2,)]
+
+
+def test_copies_backups_and_exports_are_the_owners_only(filled: Project, tmp_path: Path) -> None:
+    """Every file qualcode writes from a project holds transcripts: mode 0600 whatever
+    the umask (where the platform has modes)."""
+    import os
+    import stat
+
+    from qualcode.codebook_files import export_codebook
+    from qualcode.exports import export_file
+    from qualcode.refi import export_qdpx
+
+    if os.name != "posix":
+        pytest.skip("file modes are POSIX")
+    old = os.umask(0o022)
+    try:
+        written = [
+            backup(filled, tmp_path / "b.duckdb"),
+            export_codebook(filled, "yaml", tmp_path / "c.yaml"),
+            export_qdpx(filled, tmp_path / "p.qdpx") and tmp_path / "p.qdpx",
+            Path(export_file(filled, "codings", tmp_path / "codings.csv").output),
+        ]
+        restore(filled.path, written[0])
+        written.append(filled.path.with_name(filled.path.name + ".before-restore.bak"))
+    finally:
+        os.umask(old)
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
+        p.name: 0o600 for p in written
+    }

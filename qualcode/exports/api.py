@@ -25,7 +25,7 @@ from qualcode.exports.matrix_table import matrix_table
 from qualcode.exports.render import check_format, format_for, render
 from qualcode.exports.table import Table
 from qualcode.exports.theme_table import theme_table
-from qualcode.fileio import write_atomic
+from qualcode.fileio import OWNER_ONLY, write_atomic
 from qualcode.store import Project
 
 KINDS = ("themes", "matrix", "codings", "codebook")
@@ -120,7 +120,7 @@ def export_file(
 def _write(path: Path, data: bytes) -> None:
     """Write a file whole or not at all; a failure is one line naming the file."""
     try:
-        write_atomic(path, data)
+        write_atomic(path, data, mode=OWNER_ONLY)
     except OSError as exc:
         raise QualcodeError(f"{path}: cannot write ({exc.strerror or exc})") from None
 

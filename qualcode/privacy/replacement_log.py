@@ -20,7 +20,7 @@ from typing import Any
 
 from qualcode import locking
 from qualcode.errors import QualcodeError
-from qualcode.fileio import write_atomic
+from qualcode.fileio import OWNER_ONLY, write_atomic
 from qualcode.privacy.plan import PseudonymisedDocument, absorb
 from qualcode.privacy.pseudonyms import KINDS, MappingEntry, PseudonymMap, parse_pseudonym
 
@@ -164,7 +164,7 @@ class ReplacementLog:
         }
         payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
         try:
-            write_atomic(self.path, payload, mode=0o600)
+            write_atomic(self.path, payload, mode=OWNER_ONLY)
         except OSError as exc:
             raise PseudonymLogError(
                 f"{self.path}: cannot write the pseudonym log ({exc.strerror or exc})"

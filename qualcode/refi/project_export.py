@@ -53,7 +53,7 @@ from qualcode.audit import log_action
 from qualcode.codebook.model import Code, Codebook
 from qualcode.codebook.versions import codebook_at
 from qualcode.errors import ProjectError
-from qualcode.fileio import write_atomic
+from qualcode.fileio import OWNER_ONLY, write_atomic
 from qualcode.refi.codebook import ORIGIN, append_codes
 from qualcode.refi.guids import entity_guid, project_uuid
 from qualcode.refi.positions import PositionMap, PositionUnit
@@ -439,6 +439,6 @@ def export_qdpx(
     data, report = _archive(project, positions)
     report.path = output
     with project.transaction() as con:
-        write_atomic(output, data)
+        write_atomic(output, data, mode=OWNER_ONLY)
         _log(con, project, actor, report, positions, output)
     return report

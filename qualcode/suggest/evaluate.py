@@ -23,7 +23,7 @@ from qualcode.codebook.model import Codebook
 from qualcode.codebook.versions import current_codebook
 from qualcode.codebook_files import read_codebook_file
 from qualcode.errors import ArgumentError, NextStep, QualcodeError
-from qualcode.fileio import spreadsheet_text, write_atomic
+from qualcode.fileio import OWNER_ONLY, spreadsheet_text, write_atomic
 from qualcode.store import Project
 from qualcode.suggest.cache import Progress, embed
 from qualcode.suggest.calibration import THRESHOLD
@@ -214,7 +214,7 @@ def evaluate_gold(
     payload, labels, rolled = report(gold, scores, level, mode)
     if predictions is not None:
         text = predictions_csv(gold.rows, labels, rolled, THRESHOLD)
-        write_atomic(predictions, text.encode("utf-8"))
+        write_atomic(predictions, text.encode("utf-8"), mode=OWNER_ONLY)
     return payload
 
 
