@@ -126,8 +126,14 @@ def _error_line(exc: QualcodeError) -> str:
     return _in_cli_words(exc.render(name=lambda p: _option(p) or p, steps=NEXT_STEPS))
 
 
+def _shown(text: object) -> str:
+    """Text as one line of output: a control character (a line break in a file name)
+    is written as its escape, so no input can forge a line of its own."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {_shown(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -303,11 +309,11 @@ def ingest(
             f"{len(report.skipped)} skipped (already stored), {len(report.failed)} failed"
         )
         for failure in failed:
-            typer.echo(f"failed: {failure['path']}: {failure['error']}", err=True)
+            typer.echo(f"failed: {_shown(failure['path'])}: {_shown(failure['error'])}", err=True)
     for path in report.without_location_session:
-        typer.echo(f"note: {path} has no location and session", err=True)
+        typer.echo(f"note: {_shown(path)} has no location and session", err=True)
     for path in report.unlisted:
-        typer.echo(f"note: {path} passed over: not in the manifest", err=True)
+        typer.echo(f"note: {_shown(path)} passed over: not in the manifest", err=True)
     if report.failed:
         raise typer.Exit(1)
 

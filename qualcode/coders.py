@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from qualcode.access import RESERVED, ROLES, recorded_as
+from qualcode.access import RESERVED, ROLES, recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 
 
 def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cli") -> None:
-    """Register a coder, or change the role of a registered one."""
+    """Register a coder, or change the role of a registered one (a role other than
+    coder, or any change of role, is a supervisor's or admin's to give)."""
     name = name.strip()
     if not name:
         raise QualcodeError("a coder needs a name")
@@ -18,6 +19,10 @@ def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cl
     if role not in ROLES:
         raise QualcodeError(f"role must be one of {', '.join(ROLES)}")
     actor = recorded_as(project, actor)
+    with project.connect(read_only=True) as con:
+        current = con.execute("SELECT role FROM coders WHERE name = ?", [name]).fetchone()
+    if role != "coder" or (current is not None and current[0] != role):
+        require_supervisor(project, "give a coder a role")
     with project.transaction() as con:
         held = con.execute(
             "SELECT password_hash IS NOT NULL FROM coders WHERE name = ?", [name]

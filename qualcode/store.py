@@ -185,6 +185,10 @@ class Project:
         project = cls(Path(path))
         if not project.path.exists():
             raise ProjectError(f"{project.path}: no project here", next_step=NextStep.INIT)
+        if project.schema_version() == 0:  # a DuckDB file of something else: leave it be
+            raise ProjectError(
+                f"{project.path}: not a qualcode project file", next_step=NextStep.INIT
+            )
         project._ensure_schema()
         return project
 

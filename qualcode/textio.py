@@ -170,3 +170,6 @@ def safe_load_yaml(text: str, source: str | Path, what: str = "YAML") -> Any:
         raise InputError(source, f"invalid {what}{where}: {problem}") from None
     except RecursionError:
         raise InputError(source, f"invalid {what}: nested too deeply") from None
+    except ValueError as exc:  # Python's limit on digits in an integer, and the like
+        reason = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        raise InputError(source, f"invalid {what}: {reason.split(':')[0]}") from None

@@ -277,3 +277,31 @@ def test_the_cli_acts_for_a_signed_in_user(
     assert mine.exit_code == 0, mine.stderr
     logged = rows(project, "SELECT actor FROM action_log WHERE action = 'export.codings'")
     assert logged == [("ana",)]
+
+
+def test_a_coder_cannot_change_the_model_or_give_roles(tmp_path) -> None:
+    """The project-wide suggestion model and coders' roles are a supervisor's or
+    admin's to change, and a model change is in the audit trail."""
+    from qualcode.coders import add_coder
+    from qualcode.store import Project
+    from qualcode.suggest import configured_model
+    from qualcode.suggest.config import configure_model
+
+    project = Project.init(tmp_path / "p.duckdb")
+    add_coder(project, "ana")
+    add_coder(project, "sam", "supervisor")
+    ana, sam = project.as_user("ana"), project.as_user("sam")
+    with pytest.raises(QualcodeError, match="change the project's suggestion model"):
+        configure_model(ana, "tfidf")
+    with pytest.raises(QualcodeError, match="give a coder a role"):
+        add_coder(ana, "ana", "supervisor")
+    with pytest.raises(QualcodeError, match="give a coder a role"):
+        add_coder(ana, "sam", "coder")  # a demotion is a change of role too
+    add_coder(ana, "ana")  # registering oneself as a coder stays open
+    configure_model(sam, "tfidf")
+    assert configured_model(project) == "tfidf"
+    with project.connect(read_only=True) as con:
+        logged = con.execute(
+            "SELECT actor, detail->>'to' FROM action_log WHERE action = 'suggest.model'"
+        ).fetchall()
+    assert logged == [("sam", "tfidf")]

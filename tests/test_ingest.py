@@ -452,3 +452,19 @@ def test_a_very_long_turn_is_segmented_piece_by_piece(project: Project, tmp_path
         "SELECT count(*) FROM segments s JOIN documents d ON d.id = s.document_id "
         "WHERE substr(d.text, s.start_offset + 1, s.end_offset - s.start_offset) <> s.text",
     ) == [(0,)]
+
+
+def test_a_line_break_in_a_file_name_cannot_forge_a_line_of_output(
+    project: Project, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    odd = tmp_path / "x\nfailed: all.txt"
+    odd.mkdir()
+    bad = write(odd / "empty.txt", "")
+    result = CliRunner().invoke(app, ["--db", str(project.path), "ingest", str(bad)])
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and len(lines) == 1
+    assert lines[0].startswith("failed: ") and "x\\nfailed: all.txt" in lines[0]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from qualcode.access import recorded_as, require_supervisor
+from qualcode.audit import log_action
 from qualcode.store import Project
 
 MODEL_KEY = "embedding_model"
@@ -35,9 +37,19 @@ def configured_model(project: Project) -> str:
     return row[0] if row and row[0] else DEFAULT_MODEL
 
 
-def configure_model(project: Project, spec: str) -> None:
-    """Remember a model name or directory as this project's embedding model."""
+def configure_model(project: Project, spec: str, actor: str = "cli") -> None:
+    """Remember a model name or directory as this project's embedding model: it changes
+    every coder's suggestions, so it is a supervisor's or admin's change, and audited."""
+    require_supervisor(project, "change the project's suggestion model")
+    actor = recorded_as(project, actor)
     with project.transaction() as con:
+        previous = con.execute("SELECT value FROM meta WHERE key = ?", [MODEL_KEY]).fetchone()
         con.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [MODEL_KEY, spec.strip()]
+        )
+        log_action(
+            con,
+            actor,
+            "suggest.model",
+            {"from": previous[0] if previous else None, "to": spec.strip()},
         )
