@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.ui.common import PAGES, project_path
-from qualcode.ui.identity import SESSION_KEY
+from qualcode.errors import QualcodeError
+from qualcode.ui.common import PAGES, project, project_path
+from qualcode.ui.identity import SESSION_KEY, uses_accounts
 from qualcode.ui.markup import md
 
 # No page icons: the current page's icon becomes the favicon, and Streamlit fetches a
@@ -42,5 +43,12 @@ navigation = st.navigation(
 )
 with st.sidebar:
     who = st.session_state.get(SESSION_KEY)
-    st.caption(md(f"{'Coding as ' + who if who else 'Not signed in'} · {project_path().name}"))
+    try:  # with accounts, nothing of the project before sign-in
+        open_to_all = not uses_accounts(project())
+    except QualcodeError:  # the page itself says what is wrong with the project
+        open_to_all = False
+    if who or open_to_all:
+        st.caption(md(f"{'Coding as ' + who if who else 'Not signed in'} · {project_path().name}"))
+    else:
+        st.caption("Not signed in")
 navigation.run()

@@ -270,3 +270,25 @@ def test_first_admin_under_another_name_signs_in_again(
     assert SESSION_KEY not in at.session_state
     assert [t for t in at.text_input if t.key == "account_password"]  # the sign-in form
     assert rows(project, "SELECT actor FROM action_log WHERE action = 'account.add'") == [("ana",)]
+
+
+def test_nothing_of_the_project_shows_before_sign_in(
+    monkeypatch: pytest.MonkeyPatch, with_admin: Project, tmp_path: Path
+) -> None:
+    """With accounts, the sign-in page and the sidebar show no counts and no file name
+    until someone has signed in."""
+    (tmp_path / "t.txt").write_text("YP1: I want to go to college.\n", encoding="utf-8")
+    from qualcode.ingest import ingest_paths
+
+    ingest_paths(with_admin, [tmp_path / "t.txt"])
+    monkeypatch.setenv("QUALCODE_DB", str(with_admin.path))
+    cache.forget()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = page_text(at) + "\n".join(str(e.value) for e in at.sidebar.get("caption"))
+    assert "documents" not in shown and "accounts.duckdb" not in shown
+    assert "Not signed in" in shown
+    signed = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    signed.session_state[SESSION_KEY] = "root"
+    signed.run()
+    assert "1 documents" in page_text(signed)

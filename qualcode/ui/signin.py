@@ -36,11 +36,12 @@ def body(project: Project, _identity: object) -> None:
         _password_form(project)
     else:
         _choose_or_register(project, current)
-    status = project_status(project)
-    st.caption(
-        f"Project: {status['documents']} documents, {status['segments']} segments, "
-        f"{status['codes']} codes, {status['codings']} codings."
-    )
+    if current is not None or not uses_accounts(project):  # nothing before sign-in
+        status = project_status(project)
+        st.caption(
+            f"Project: {status['documents']} documents, {status['segments']} segments, "
+            f"{status['codes']} codes, {status['codings']} codings."
+        )
 
 
 def _password_form(project: Project) -> None:
