@@ -17,7 +17,6 @@ segments, 3 repeats unless given, a smoke run of a few seconds)
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from sizes import parse_sizes
 
 from qualcode.codebook.versions import current_codebook
 from qualcode.codebook_files import load_codebook
@@ -122,18 +122,7 @@ def time_track(project: Project, layer: str, repeat: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name, value in FULL.items():
-        parser.add_argument(f"--{name}", type=int, help=f"default {value:,}")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a smoke run: " + ", ".join(f"{v:,} {k}" for k, v in QUICK.items()),
-    )
-    args = parser.parse_args()
-    for name, value in (QUICK if args.quick else FULL).items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    args = parse_sizes(__doc__.splitlines()[0], FULL, QUICK)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         project = build(Path(tmp) / "bench.duckdb", args.segments, args.events)
