@@ -1,5 +1,7 @@
 """CSV: one table, a header row, UTF-8; line breaks stay inside quoted values; a text
-cell that starts like a formula is written as text (`fileio.spreadsheet_text`)."""
+cell that starts like a formula is written as text (`fileio.spreadsheet_text`). CSV has
+no bold: emphasised words (a quote's coded part) are written between ** and **, as
+Markdown writes bold."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import csv
 import io
 
 from qualcode.errors import QualcodeError
-from qualcode.exports.table import Table, is_number, text
+from qualcode.exports.table import Table, is_number, starred, text
 from qualcode.fileio import spreadsheet_text
 
 
@@ -20,5 +22,5 @@ def render_csv(tables: list[Table]) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([spreadsheet_text(c) for c in table.columns])
     for row in table.rows:
-        writer.writerow([text(v) if is_number(v) else spreadsheet_text(text(v)) for v in row])
+        writer.writerow([text(v) if is_number(v) else spreadsheet_text(starred(v)) for v in row])
     return out.getvalue().encode("utf-8")

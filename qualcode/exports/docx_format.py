@@ -1,6 +1,7 @@
 """Word: per table a heading, a real table with a repeating bold header row, and notes.
 
-Tables with more than five columns go on landscape pages.
+Tables with more than five columns go on landscape pages. Emphasised runs (a quote's
+coded part) are bold.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from qualcode.exports.table import Table, is_number, text
+from qualcode.exports.table import Table, is_number, lines
 
 LANDSCAPE_FROM = 6
 
@@ -26,13 +27,13 @@ def _repeat_header(row: Any) -> None:
 def _fill(cell: Any, value: object, bold: bool = False, right: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    lines = text(value).splitlines() or [""]  # type: ignore[arg-type]
     paragraph = cell.paragraphs[0]
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines(value)):  # type: ignore[arg-type]
         if i:
             paragraph = cell.add_paragraph()
-        run = paragraph.add_run(line)
-        run.bold = bold
+        for piece, emphasis in line or [("", False)]:
+            run = paragraph.add_run(piece)
+            run.bold = bold or emphasis
         if right:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 

@@ -2,14 +2,15 @@
 
 Needs \\usepackage{booktabs} and \\usepackage{tabularx} (and xltabular for tables
 longer than a page). Columns of long text are X columns that wrap; line breaks in a
-value become \\newline there. The characters & % $ # _ { } ~ ^ \\ are escaped.
+value become \\newline there. The characters & % $ # _ { } ~ ^ \\ are escaped;
+emphasised runs (a quote's coded part) are \\textbf.
 """
 
 from __future__ import annotations
 
 import re
 
-from qualcode.exports.table import Table, is_number, text
+from qualcode.exports.table import Table, is_number, lines, text
 
 LONG_ROWS = 30  # more rows than this: a table that breaks across pages
 _WRAP_AT = 30
@@ -46,9 +47,14 @@ def _column_types(table: Table) -> list[str]:
     return types
 
 
+def _line(line: list[tuple[str, bool]]) -> str:
+    pieces = [rf"\textbf{{{escape(p.strip())}}}" if bold else escape(p) for p, bold in line]
+    return "".join(pieces).strip()
+
+
 def _cell(value: object, wraps: bool) -> str:
-    lines = [escape(line.strip()) for line in text(value).splitlines()]  # type: ignore[arg-type]
-    return (r" \newline " if wraps else " ").join(line for line in lines if line)
+    shown = [_line(line) for line in lines(value)]  # type: ignore[arg-type]
+    return (r" \newline " if wraps else " ").join(line for line in shown if line)
 
 
 def _row(values: list, types: list[str]) -> str:

@@ -1,10 +1,12 @@
 """Markdown: a heading, a pipe table and the notes, per table. Raw HTML in any text is
 escaped, so a transcript holding markup shows it as written wherever the file is
-rendered."""
+rendered; so is `*` in a cell, so that only the emphasised runs (a quote's coded part,
+`**...**`) are bold."""
 
 from __future__ import annotations
 
-from qualcode.exports.table import Table, is_number, text
+from qualcode.exports.table import Table, is_number
+from qualcode.exports.table import lines as value_lines
 
 
 def _escaped(value: str) -> str:
@@ -12,9 +14,14 @@ def _escaped(value: str) -> str:
     return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _piece(piece: str, emphasis: bool) -> str:
+    shown = _escaped(piece).replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")
+    return f"**{shown.strip()}**" if emphasis else shown
+
+
 def _cell(value: object) -> str:
-    shown = _escaped(text(value)).replace("\\", "\\\\").replace("|", "\\|")  # type: ignore[arg-type]
-    return "<br>".join(part.strip() for part in shown.splitlines()) or " "
+    shown = ["".join(_piece(*run) for run in line).strip() for line in value_lines(value)]  # type: ignore[arg-type]
+    return "<br>".join(shown) or " "
 
 
 def render_markdown(tables: list[Table]) -> bytes:

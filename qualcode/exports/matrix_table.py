@@ -4,7 +4,8 @@ each cell holds the analyst's summary, then the coded excerpts with attributions
 from __future__ import annotations
 
 from qualcode.coding.layers import Layer
-from qualcode.exports.table import Table
+from qualcode.exports.table import Marked, Run, Table
+from qualcode.exports.theme_table import MARKED_NOTE, quote_runs
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE
 from qualcode.themes.matrix import Cell, ColumnKind, RowKind, framework_matrix
@@ -12,11 +13,15 @@ from qualcode.themes.matrix import Cell, ColumnKind, RowKind, framework_matrix
 _ROW_TITLES = {"participant": "Participant", "session": "Session", "location": "Location"}
 
 
-def cell_text(cell: Cell) -> str:
-    """'Summary: ...' then one “excerpt” (attribution) per line."""
-    lines = [f"Summary: {cell.summary}"] if cell.summary else []
-    lines += [f"\u201c{e.text.strip()}\u201d {e.attribution}" for e in cell.excerpts]
-    return "\n".join(lines)
+def cell_text(cell: Cell) -> Marked:
+    """'Summary: ...' then one “excerpt” (attribution) per line, the coded part of each
+    emphasised."""
+    lines: list[list[Run]] = [[(f"Summary: {cell.summary}", False)]] if cell.summary else []
+    lines += [quote_runs(e) for e in cell.excerpts]
+    shown: list[Run] = []
+    for i, line in enumerate(lines):
+        shown += [("\n" if i else "", False), *line]
+    return Marked(shown)
 
 
 def matrix_table(
@@ -32,10 +37,13 @@ def matrix_table(
         [label, *(cell_text(matrix.cell(key, column)) for column, _ in matrix.columns)]
         for key, label in matrix.rows
     ]
+    notes = [f"Coded excerpts from the {matrix.layer} layer; summaries are the latest version."]
+    if any(e.in_context for cell in matrix.cells.values() for e in cell.excerpts):
+        notes.append(MARKED_NOTE)
     return Table(
         f"Framework matrix: {rows}s by {columns}s",
         [_ROW_TITLES[rows], *(label for _, label in matrix.columns)],
         body,
-        [f"Coded excerpts from the {matrix.layer} layer; summaries are the latest version."],
+        notes,
         sheet="Matrix",
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 from qualcode.codebook.versions import codebook_at
 from qualcode.coding.layers import Layer, resolve_layer
 from qualcode.errors import NextStep, QualcodeError
-from qualcode.exports.table import Table
+from qualcode.exports.table import Marked, Run, Table
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE
 from qualcode.themes.catalog import read_themes
+from qualcode.themes.matrix import Excerpt
 from qualcode.themes.ordering import natural_key
 from qualcode.themes.quotes import MAX_QUOTES, Quote, quotes_with
 from qualcode.themes.targets import theme_targets
@@ -45,9 +46,29 @@ def represented(rows: list[TrackRow]) -> str:
     return "; ".join(parts)
 
 
-def quote_text(quotes: list[Quote]) -> str:
-    """Quotes one per line: “text” (attribution)."""
-    return "\n".join(f"\u201c{q.text.strip()}\u201d {q.attribution}" for q in quotes)
+def quote_runs(excerpt: Excerpt) -> list[Run]:
+    """“quote” (attribution) as runs: the coded part emphasised when the quote shows more
+    than was coded (the speaker's turn around it)."""
+    if not excerpt.parts:
+        return [(f"\u201c{excerpt.quote}\u201d {excerpt.attribution}", False)]
+    shown: list[Run] = [("\u201c", False)]
+    for i, part in enumerate(excerpt.parts):
+        shown += [(" " if i else "", False), (part.text, part.coded and excerpt.in_context)]
+    return [*shown, (f"\u201d {excerpt.attribution}", False)]
+
+
+def quote_text(quotes: list[Quote]) -> Marked:
+    """Quotes one per line: “quote” (attribution), the coded part of each emphasised."""
+    shown: list[Run] = []
+    for i, quote in enumerate(quotes):
+        shown += [("\n" if i else "", False), *quote_runs(quote)]
+    return Marked(shown)
+
+
+MARKED_NOTE = (
+    "Each quote is the speaker's turn (or the sentences around the coded one); the words "
+    "coded are in bold (in CSV, between ** and **)."
+)
 
 
 def theme_table(
@@ -98,4 +119,6 @@ def theme_table(
         "Quotes: chosen by the researchers where pinned; otherwise those the most coders "
         "coded with the theme, closest to 25 words. Facilitators are not quoted by default.",
     ]
+    if any(q.in_context for quotes in picked.values() for q in quotes):
+        notes.append(MARKED_NOTE)
     return Table("Themes", COLUMNS, body, notes, sheet="Themes")

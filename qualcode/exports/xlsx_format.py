@@ -1,13 +1,14 @@
 """Excel: one sheet per table, a bold frozen header row, wrapped long text, notes below.
 
 Text is always stored as text: a quote beginning with '=' must never become a formula.
+Emphasised runs (a quote's coded part) are bold, as rich text within the cell.
 """
 
 from __future__ import annotations
 
 import io
 
-from qualcode.exports.table import Table, is_number, text
+from qualcode.exports.table import Marked, Table, is_number, text
 
 _MAX_WIDTH = 60
 
@@ -20,6 +21,20 @@ def _unique(names: list[str]) -> list[str]:
         seen[name.lower()] = count + 1
         out.append(name if count == 0 else f"{name[:28]} {count + 1}")
     return out
+
+
+def _rich(value: Marked) -> object:
+    """The value as rich text, its emphasised runs bold."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    blocks: list[object] = []
+    for piece, emphasis in value.runs:
+        piece = ILLEGAL_CHARACTERS_RE.sub("", piece)
+        if piece:
+            blocks.append(TextBlock(InlineFont(b=True), piece) if emphasis else piece)
+    return CellRichText(blocks)
 
 
 def render_xlsx(tables: list[Table]) -> bytes:
@@ -47,7 +62,7 @@ def render_xlsx(tables: list[Table]) -> bytes:
                     cell.value = value
                     continue
                 shown = ILLEGAL_CHARACTERS_RE.sub("", text(value))
-                cell.value = shown
+                cell.value = _rich(value) if isinstance(value, Marked) else shown
                 cell.data_type = "s"
                 if "\n" in shown or len(shown) > _MAX_WIDTH:
                     cell.alignment = wrap

@@ -8,6 +8,10 @@ version's text) becomes its document's next version, and codings on the old vers
 stay. A file or upload matching no stored document adds nothing when a current
 document already holds its content (the same file copied).
 
+A new document is segmented at the project's unit of coding (the `coding_unit`
+setting, `qualcode.ingest.segment`); a new version of a stored document keeps the
+unit its earlier version was segmented with, so a document's versions are coded alike.
+
 `store_document` is the one insert of a document, its attributes and segments,
 used by file ingest, uploads (`qualcode.uploads`) and REFI import.
 """
@@ -29,8 +33,9 @@ from qualcode.errors import InputError
 from qualcode.ingest.manifest import FileAttributes, Manifest, read_manifest
 from qualcode.ingest.model import ParsedDocument, Pseudonymising
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
-from qualcode.ingest.segment import Segment, segment_document
+from qualcode.ingest.segment import CODING_UNIT, Segment, segment_document
 from qualcode.limits import max_file_bytes
+from qualcode.settings import read_setting
 from qualcode.store import Project
 
 Progress = Callable[[int, int, str], None]
@@ -172,10 +177,14 @@ def ingest_each(
 
 
 def read_and_segment(
-    path: Path, pseudonymise: Pseudonymising | None = None, max_bytes: int | None = None
+    path: Path,
+    pseudonymise: Pseudonymising | None = None,
+    max_bytes: int | None = None,
+    unit: str = "sentence",
 ) -> tuple[ParsedDocument, list[Segment]]:
-    """Parse (and pseudonymise) then segment one file; InputError when it holds nothing to code."""
-    return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise)
+    """Parse (and pseudonymise) then segment one file at `unit`; InputError when it holds
+    nothing to code."""
+    return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise, unit)
 
 
 def _read_file(path: Path, max_bytes: int | None) -> ParsedDocument:
@@ -185,13 +194,16 @@ def _read_file(path: Path, max_bytes: int | None) -> ParsedDocument:
 
 
 def _segment_parsed(
-    parsed: ParsedDocument, label: str | Path, pseudonymise: Pseudonymising | None = None
+    parsed: ParsedDocument,
+    label: str | Path,
+    pseudonymise: Pseudonymising | None = None,
+    unit: str = "sentence",
 ) -> tuple[ParsedDocument, list[Segment]]:
-    """Pseudonymise (when asked) then segment a parsed document; InputError naming `label`
-    when it holds nothing to code."""
+    """Pseudonymise (when asked) then segment a parsed document at `unit`; InputError
+    naming `label` when it holds nothing to code."""
     if pseudonymise is not None:
         parsed = pseudonymise.transform(parsed)
-    segments = segment_document(parsed)
+    segments = segment_document(parsed, unit)
     if not segments:
         raise InputError(label, "no text to code (every turn is empty)")
     return parsed, segments
@@ -241,10 +253,12 @@ def ingest_document(
     (`stored_versions`; an upload, `known_by_source=False`, by its title in its case);
     `label` names the file in errors, the action log and the replacement log. With
     `pseudonymise`, the replacement log is saved inside the transaction, after the rows
-    are in: if saving fails, the document is rolled back.
+    are in: if saving fails, the document is rolled back. The unit of coding is the
+    project's setting, or for a new version the unit of the version it supersedes.
     """
     actor = recorded_as(project, actor)
-    parsed, segments = _segment_parsed(parsed, label, pseudonymise)
+    unit = read_setting(project, CODING_UNIT.key)
+    parsed, segments = _segment_parsed(parsed, label, pseudonymise, unit)
     digest = content_hash(parsed.text)
     with project.transaction() as con:
         case_id = find_case(con, attributes)
@@ -257,6 +271,9 @@ def ingest_document(
         )
         if last_hash == digest or (last_hash is None and held_by_a_current_document(con, digest)):
             return None
+        kept = coding_unit_of(con, current.id) if current is not None else None
+        if kept is not None and kept != unit:  # a new version is coded as its earlier one
+            unit, segments = kept, segment_document(parsed, kept)
         stored = store_document(
             con,
             parsed,
@@ -266,6 +283,7 @@ def ingest_document(
             case_id=case_id if case_id is not None else case_for(con, attributes),
             attributes=attributes.extra,
             previous=current,
+            unit=unit,
         )
         if pseudonymise is not None:
             pseudonymise.commit(parsed, stored.id, label, project.path)
@@ -278,10 +296,18 @@ def ingest_document(
                 "path": label,
                 "segments": len(segments),
                 "version": stored.version,
+                "coding_unit": unit,
                 "pseudonymised": pseudonymise is not None,
             },
         )
     return stored.id, len(segments)
+
+
+def coding_unit_of(con: duckdb.DuckDBPyConnection, document_id: int) -> str | None:
+    """The unit of coding a stored document was segmented with (None: segments an
+    imported REFI project brought with it)."""
+    row = con.execute("SELECT coding_unit FROM documents WHERE id = ?", [document_id]).fetchone()
+    return row[0] if row else None
 
 
 def content_hash(text: str) -> str:
@@ -363,18 +389,21 @@ def store_document(
     case_id: int | None = None,
     attributes: Mapping[str, str] | None = None,
     previous: StoredVersion | None = None,
+    unit: str | None = None,
 ) -> StoredVersion:
     """Insert a parsed document with its attributes and segments, in the caller's transaction.
 
     The text and format of `parsed` are stored under `title` and `source`; with
     `previous`, the document is its next version and `supersedes` it, else version 1.
+    `unit` records the unit of coding `segments` were made at (None: not segmented here).
     Deciding whether to store (see `stored_versions`) is the caller's.
     """
     digest = content_hash(parsed.text)
     version = previous.version + 1 if previous else 1
     document_id = con.execute(
         "INSERT INTO documents (title, source_path, format, content_hash, version, "
-        "supersedes, text, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "supersedes, text, case_id, coding_unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
         [
             title,
             source,
@@ -384,6 +413,7 @@ def store_document(
             previous.id if previous else None,
             parsed.text,
             case_id,
+            unit,
         ],
     ).fetchone()[0]
     if attributes:

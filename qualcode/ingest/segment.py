@@ -1,4 +1,10 @@
-"""Units of coding: speaker turns, split into sentences when a turn is long."""
+"""Units of coding: speaker turns, or (the project's `coding_unit` setting) sentences of
+a long turn.
+
+The unit is chosen per project before import and applies to the documents ingested
+after it is set: a stored document's segments never change under its codings, and
+each document records the unit it was segmented with (`documents.coding_unit`).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,25 @@ import json
 import re
 from dataclasses import dataclass
 
+from qualcode.errors import ArgumentError
 from qualcode.ingest.model import ParsedDocument, Turn
+from qualcode.settings import Setting, register
 
 MAX_TURN_SENTENCES = 3
-"""A turn with more sentences than this is split into one segment per sentence."""
+"""At the sentence unit, a turn with more sentences than this is split into one segment
+per sentence (a turn of up to three sentences stays whole)."""
+
+UNITS = ("turn", "sentence")
+CODING_UNIT = register(
+    Setting(
+        "coding_unit",
+        "turn",
+        UNITS,
+        "the unit of coding for documents imported from now on: a speaker's whole turn "
+        "(turn), or each sentence of a turn of more than three sentences (sentence); "
+        "documents already imported keep theirs",
+    )
+)
 
 _SENTENCE_END = re.compile(r"[.!?…]+")
 _LONG_TURN_CHARS = 400
@@ -111,12 +132,15 @@ def _sentence_spans(turn_texts: list[str]) -> list[list[tuple[int, int]]]:
     return [_mend(text, spans) for text, spans in zip(turn_texts, found, strict=True)]
 
 
-def segment_document(doc: ParsedDocument) -> list[Segment]:
-    """Segments for every turn of a parsed document, in reading order."""
+def segment_document(doc: ParsedDocument, unit: str = "sentence") -> list[Segment]:
+    """Segments for every turn of a parsed document, in reading order: one per turn at
+    `unit` "turn"; at "sentence", one per sentence of a turn of more than three."""
+    if unit not in UNITS:
+        raise ArgumentError("unit", f"must be one of {', '.join(UNITS)}")
     long_turns = [
         i
         for i, t in enumerate(doc.turns)
-        if t.activity is None and _may_be_long(doc.text[t.start : t.end])
+        if unit == "sentence" and t.activity is None and _may_be_long(doc.text[t.start : t.end])
     ]
     split: dict[int, list[tuple[int, int]]] = {}
     if long_turns:

@@ -53,10 +53,11 @@ from qualcode.coding.decisions import Decision, append_decisions
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.pipeline import store_document
-from qualcode.ingest.segment import Segment, segment_document
+from qualcode.ingest.segment import CODING_UNIT, Segment, segment_document
 from qualcode.ingest.turns import split_turns
 from qualcode.refi.positions import PositionUnit
 from qualcode.refi.project_read import CASE_VARIABLES, Case, ParsedProject, Source, read_qdpx
+from qualcode.settings import setting_value
 from qualcode.store import Project
 
 
@@ -94,8 +95,8 @@ def _stored_document(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
     return row[0] if row else None
 
 
-def _segment(text: str) -> list[Segment]:
-    return segment_document(ParsedDocument(text=text, format="txt", turns=split_turns(text)))
+def _segment(text: str, unit: str) -> list[Segment]:
+    return segment_document(ParsedDocument(text=text, format="txt", turns=split_turns(text)), unit)
 
 
 def _case_id(con: duckdb.DuckDBPyConnection, case: Case) -> int:
@@ -140,14 +141,16 @@ def _store_document(
     for anchoring its selections."""
     document_id = _stored_document(con, source.digest)
     if document_id is None:
+        unit = setting_value(con, CODING_UNIT.key)
         document_id = store_document(
             con,
             ParsedDocument(text=source.text, format=source.format, turns=[]),
-            source.segments if source.segments is not None else _segment(source.text),
+            source.segments if source.segments is not None else _segment(source.text, unit),
             title=source.name,
             source=str(path.resolve()),
             case_id=case_ids.get(source.case) if source.case else None,
             attributes=source.attributes,
+            unit=source.coding_unit if source.segments is not None else unit,
         ).id
     else:
         report.documents_reused += 1
@@ -280,7 +283,9 @@ def import_qdpx(
     parsed = read_qdpx(path, positions, max_bytes)
     with project.connect(read_only=True) as con:
         stored = {s.digest for s in parsed.sources if _stored_document(con, s.digest) is not None}
+        unit = setting_value(con, CODING_UNIT.key)
     for source in parsed.sources:  # segmenting (spaCy) is slow: do it before locking
         if source.digest not in stored and source.segments is None and source.text.strip():
-            source.segments = _segment(source.text)
+            source.segments = _segment(source.text, unit)
+            source.coding_unit = unit
     return _store(project, parsed, path, recorded_as(project, actor))

@@ -91,6 +91,7 @@ class Source:
     attributes: dict[str, str] = field(default_factory=dict)
     case: str | None = None
     segments: list[Segment] | None = None  # restored from a qualcode export, or computed
+    coding_unit: str | None = None  # the unit computed segments were made at
     format: str = "txt"
 
     @property

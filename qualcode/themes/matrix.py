@@ -14,7 +14,7 @@ lets nothing an analyst wrote be lost by a later edit, as with coding events.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Self
 
 import duckdb
@@ -26,6 +26,7 @@ from qualcode.coding.state import applied_sql
 from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute, check_template
+from qualcode.themes.context import QuotePart, add_context, quote_context
 from qualcode.themes.ordering import natural_key
 from qualcode.themes.people import participant_sql
 from qualcode.themes.targets import TARGETS_SQL, Target, read_targets, target_params
@@ -37,12 +38,18 @@ COLUMN_KINDS = ("code", "theme")
 NO_LOCATION = "(no location)"
 
 # a coded segment's columns (segments s, documents d, cases c), as `Excerpt.from_row` reads them
-SEGMENT_COLUMNS = "s.id, s.text, s.speaker, d.title, s.ordinal, c.location, c.session, c.date"
+SEGMENT_COLUMNS = (
+    "s.id, s.text, s.speaker, d.title, s.ordinal, c.location, c.session, c.date, "
+    "s.document_id, s.turn"
+)
 
 
 @dataclass
 class Excerpt:
-    """A coded segment with its attribution: in a matrix cell, or as a quote (`Quote`)."""
+    """A coded segment with its attribution: in a matrix cell, or as a quote (`Quote`).
+
+    `text` is what was coded (the coded segments of one turn, joined); `parts` what is
+    shown, the coded text within its context (`qualcode.themes.context`)."""
 
     segment_id: int
     text: str
@@ -52,12 +59,26 @@ class Excerpt:
     ordinal: int
     location: str | None
     session: str | None
+    document_id: int = field(default=0, kw_only=True)
+    turn: int = field(default=0, kw_only=True)
+    coded_ids: tuple[int, ...] = field(default=(), kw_only=True)
+    parts: tuple[QuotePart, ...] = field(default=(), kw_only=True)
+
+    @property
+    def quote(self) -> str:
+        """The shown text, plain: the parts joined (the coded text before context is added)."""
+        return " ".join(p.text for p in self.parts) if self.parts else " ".join(self.text.split())
+
+    @property
+    def in_context(self) -> bool:
+        """Whether the quote shows more than what was coded (so the coded part is marked)."""
+        return any(not p.coded for p in self.parts)
 
     @classmethod
     def from_row(cls, row: Sequence[Any], template: str, **more: Any) -> Self:
         """From a row of SEGMENT_COLUMNS, attributed with `template`; `more`: a subclass's
         own fields."""
-        segment_id, text, speaker, title, ordinal, location, session, date = row
+        segment_id, text, speaker, title, ordinal, location, session, date, document, turn = row
         attribution = attribute(
             template,
             speaker=speaker,
@@ -66,9 +87,32 @@ class Excerpt:
             date=date,
             document=title,
         )
+        more.setdefault("coded_ids", (segment_id,))
         return cls(
-            segment_id, text, attribution, speaker, title, ordinal, location, session, **more
+            segment_id,
+            text,
+            attribution,
+            speaker,
+            title,
+            ordinal,
+            location,
+            session,
+            document_id=document,
+            turn=turn,
+            **more,
         )
+
+    def joined(self, other: Excerpt) -> Self:
+        """This excerpt with another coded segment of the same turn added to what was coded."""
+        return replace(
+            self,
+            text=f"{self.text.strip()} {other.text.strip()}",
+            coded_ids=(*self.coded_ids, *other.coded_ids),
+        )
+
+
+def same_turn(a: Excerpt, b: Excerpt) -> bool:
+    return (a.document_id, a.turn) == (b.document_id, b.turn)
 
 
 @dataclass
@@ -174,8 +218,12 @@ def framework_matrix(
     columns: ColumnKind = "theme",
     layer: str | Layer = "consensus",
     template: str = DEFAULT_TEMPLATE,
+    context: str | None = None,
 ) -> Matrix:
-    """The matrix of cases x codes or themes from one layer, with current summaries."""
+    """The matrix of cases x codes or themes from one layer, with current summaries.
+
+    A cell's coded segments of one speaker turn are one excerpt, shown in its `context`
+    (None: the project's `quote_context` setting)."""
     _check_kinds(rows, columns)
     check_template(template)
     with project.connect(read_only=True) as con:
@@ -189,11 +237,17 @@ def framework_matrix(
             {**params, **target_params(targets)},
         ).fetchall()
         summaries = _summaries(con, rows, columns)
-    cells: dict[tuple[str, str], Cell] = {}
-    for target, *segment in found:
-        excerpt = Excerpt.from_row(segment, template)
-        key = (row_key(rows, excerpt.location, excerpt.session, excerpt.speaker), target)
-        cells.setdefault(key, Cell(*key)).excerpts.append(excerpt)
+        cells: dict[tuple[str, str], Cell] = {}
+        for target, *segment in found:
+            excerpt = Excerpt.from_row(segment, template)
+            key = (row_key(rows, excerpt.location, excerpt.session, excerpt.speaker), target)
+            excerpts = cells.setdefault(key, Cell(*key)).excerpts
+            if excerpts and same_turn(excerpts[-1], excerpt):
+                excerpts[-1] = excerpts[-1].joined(excerpt)
+            else:
+                excerpts.append(excerpt)
+        shown = quote_context(con, context)
+        add_context(con, [e for c in cells.values() for e in c.excerpts], shown)
     for row, column, text, version, author in summaries:
         cell = cells.setdefault((row, column), Cell(row, column))
         cell.summary, cell.summary_version, cell.summary_author = text, version, author

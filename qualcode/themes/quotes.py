@@ -4,8 +4,11 @@ the highest-agreement ones.
 Default choice, per theme or code: segments of the chosen layer coded with one of
 its codes, facilitators' words left out, ordered by how many coders (the consensus
 layer is not a coder) applied one of its codes to the segment, then by length
-closest to 25 words, then by document and position. Pinned quotes (at most three)
-replace the default choice entirely, in the researcher's order.
+closest to 25 words, then by document and position, one quote per speaker turn (the
+turn's other segments coded with the target are marked in it too). Pinned quotes (at
+most three) replace the default choice entirely, in the researcher's order. Each quote
+is shown in the project's `quote_context` (`qualcode.themes.context`): by default the
+whole turn with the coded segments marked.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from qualcode.coding.state import applied_sql
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE, check_template
+from qualcode.themes.context import add_context, quote_context
 from qualcode.themes.matrix import SEGMENT_COLUMNS, Excerpt
 from qualcode.themes.people import facilitator_sql
 from qualcode.themes.targets import TARGETS_SQL, Target, read_targets, target_params
@@ -49,11 +53,12 @@ agreement AS (
 )"""
 
 
-def _quote_rows(source: str, documents: str) -> str:
+def _quote_rows(source: str, documents: str, more: str = "") -> str:
     """SQL: the rows `_quote` reads, of the segments in `source` h (kind, target,
-    segment_id) whose document is in `documents`, with their coder agreement."""
+    segment_id) whose document is in `documents`, with their coder agreement (and the
+    `more` columns)."""
     return f"""
-SELECT h.kind, h.target, {SEGMENT_COLUMNS}, coalesce(a.coders, 0) AS n_coders
+SELECT h.kind, h.target, {SEGMENT_COLUMNS}, coalesce(a.coders, 0) AS n_coders{more}
 FROM {source} h
 JOIN segments s ON s.id = h.segment_id
 JOIN {documents} d ON d.id = s.document_id
@@ -62,18 +67,25 @@ LEFT JOIN agreement a
     ON a.kind = h.kind AND a.target = h.target AND a.segment_id = h.segment_id"""
 
 
+_TURN_COLUMNS = f""",
+    list(s.id) OVER (PARTITION BY h.kind, h.target, s.document_id, s.turn) AS turn_hits,
+    abs(len(regexp_split_to_array(trim(s.text), '\\s+')) - {TARGET_WORDS}) AS off_target"""
 _DEFAULT_SQL = f"""
 WITH targets AS ({TARGETS_SQL}),
 hits AS (
     SELECT DISTINCT t.kind, t.target, k.segment_id
     FROM {{applied}} k JOIN targets t ON t.code_id = k.code_id WHERE {{layer}}
-),{_AGREEMENT}{_quote_rows("hits", "current_documents")}
+),{_AGREEMENT},
+best_in_turn AS ({_quote_rows("hits", "current_documents", _TURN_COLUMNS)}
 WHERE NOT {facilitator_sql()}
 QUALIFY row_number() OVER (
-    PARTITION BY h.kind, h.target
-    ORDER BY n_coders DESC,
-             abs(len(regexp_split_to_array(trim(s.text), '\\s+')) - {TARGET_WORDS}),
-             d.id, s.ordinal, s.id
+    PARTITION BY h.kind, h.target, s.document_id, s.turn
+    ORDER BY n_coders DESC, off_target, s.ordinal, s.id
+) = 1
+)
+SELECT * EXCLUDE (off_target) FROM best_in_turn
+QUALIFY row_number() OVER (
+    PARTITION BY kind, target ORDER BY n_coders DESC, off_target, document_id, ordinal, id
 ) <= $n
 """
 
@@ -87,8 +99,15 @@ ORDER BY h.kind, h.target, h.position
 
 
 def _quote(row: tuple, template: str, pinned: bool) -> Quote:
-    *segment, coders = row
-    return Quote.from_row(segment, template, coders=coders, pinned=pinned)
+    """A quote from a row of `_quote_rows` (after kind and target), with the turn's other
+    coded segments (`turn_hits`) when the row has them."""
+    if pinned:
+        *segment, coders = row
+        return Quote.from_row(segment, template, coders=coders, pinned=True)
+    *segment, coders, hits = row
+    return Quote.from_row(
+        segment, template, coders=coders, pinned=False, coded_ids=tuple(sorted(hits))
+    )
 
 
 def quotes_with(
@@ -97,11 +116,14 @@ def quotes_with(
     targets: list[Target],
     n: int = MAX_QUOTES,
     template: str = DEFAULT_TEMPLATE,
+    context: str | None = None,
 ) -> dict[tuple[str, str], list[Quote]]:
-    """Quotes per (kind, id) of targets: pinned ones where any, else the default choice."""
+    """Quotes per (kind, id) of targets: pinned ones where any, else the default choice;
+    each in its `context` (None: the project's `quote_context` setting)."""
     if not 1 <= n <= MAX_QUOTES:
         raise QualcodeError(f"between 1 and {MAX_QUOTES} quotes per theme")
     check_template(template)
+    context = quote_context(con, context)
     if not targets:
         return {}
     params = target_params(targets)
@@ -122,6 +144,7 @@ def quotes_with(
         key = (row[0], row[1])
         if key not in pinned:
             found[key].append(_quote(row[2:], template, pinned=False))
+    add_context(con, [q for quotes in found.values() for q in quotes], context)
     return found
 
 
@@ -132,12 +155,14 @@ def illustrative_quotes(
     layer: str | Layer = "consensus",
     n: int = MAX_QUOTES,
     template: str = DEFAULT_TEMPLATE,
+    context: str | None = None,
 ) -> list[Quote]:
-    """The quotes a theme or code shows in the theme table."""
+    """The quotes a theme or code shows in the theme table, each in its `context` (None:
+    the project's `quote_context` setting)."""
     with project.connect(read_only=True) as con:
         chosen = resolve_layer(con, layer, project.user)
         target = _target(con, target_type, target_id)
-        return quotes_with(con, chosen, [target], n, template)[(target.kind, target.id)]
+        return quotes_with(con, chosen, [target], n, template, context)[(target.kind, target.id)]
 
 
 def _target(con: duckdb.DuckDBPyConnection, target_type: str, target_id: str | int) -> Target:
