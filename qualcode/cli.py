@@ -255,9 +255,19 @@ def ingest(
         ),
     ] = None,
     max_size: MaxSizeOption = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            "--unit",
+            help="Unit of coding for the documents added from now on: turn (a speaker's "
+            "whole turn) or sentence (each sentence of a turn of more than three); kept as "
+            "the project's coding_unit setting. Stored documents keep theirs.",
+        ),
+    ] = None,
 ) -> None:
     """Read transcripts and workshop outputs into the project, one transaction per file."""
     from qualcode.ingest import ingest_paths
+    from qualcode.settings import change_setting, read_setting
 
     max_bytes = _max_bytes(max_size)
     if pseudonymise and pseudonym_log is None:
@@ -269,6 +279,8 @@ def ingest(
     pseudonymiser = None
     with _reporting_errors():
         project = _project()
+        if unit is not None and unit.strip() != read_setting(project, "coding_unit"):
+            change_setting(project, "coding_unit", unit)
         if pseudonymise:
             from qualcode.privacy import Pseudonymiser
 
@@ -634,6 +646,17 @@ TemplateOption = Annotated[
 ]
 
 
+ContextOption = Annotated[
+    str | None,
+    typer.Option(
+        "--context",
+        help="What a quote shows: turn (the speaker's whole turn, the coded words in bold), "
+        "unit (the coded unit alone) or 1, 2, 3 (sentences around it). Default: the "
+        "project's quote_context setting.",
+    ),
+]
+
+
 def _export_table(
     kind: str, output: Path, fmt: str | None, layer: str | None, as_json: bool, **options: Any
 ) -> None:
@@ -656,10 +679,13 @@ def export_themes_command(
     layer: LayerOption = "consensus",
     quotes: Annotated[int, typer.Option(help="Illustrative quotes per theme, 1 to 3.")] = 3,
     template: TemplateOption = None,
+    context: ContextOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The theme table for papers: counts, locations and sessions, quotes."""
-    _export_table("themes", output, fmt, layer, as_json, quotes=quotes, template=template)
+    _export_table(
+        "themes", output, fmt, layer, as_json, quotes=quotes, template=template, context=context
+    )
 
 
 @export_app.command("matrix")
@@ -670,11 +696,20 @@ def export_matrix_command(
     rows: Annotated[str, typer.Option(help="participant, session or location.")] = "participant",
     columns: Annotated[str, typer.Option(help="theme or code.")] = "theme",
     template: TemplateOption = None,
+    context: ContextOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The Framework Method matrix: cases by themes or codes, excerpts and summaries."""
     _export_table(
-        "matrix", output, fmt, layer, as_json, rows=rows, columns=columns, template=template
+        "matrix",
+        output,
+        fmt,
+        layer,
+        as_json,
+        rows=rows,
+        columns=columns,
+        template=template,
+        context=context,
     )
 
 

@@ -10,8 +10,12 @@ from qualcode.coders import add_coder
 from qualcode.coding.csv_import import import_codings
 from qualcode.ingest.pipeline import Progress, ingest_paths
 from qualcode.resources import csf_pof_codebook, sample_corpus
+from qualcode.settings import change_setting, read_setting
 from qualcode.status import project_status
 from qualcode.store import Project
+
+SAMPLE_UNIT = "sentence"
+"""The unit of coding the sample's codings were made at."""
 
 
 def build_demo(
@@ -25,11 +29,14 @@ def build_demo(
     The sample's double codings (two synthetic coders) are imported once, a
     coder named "supervisor" is registered, and codes are suggested for every
     segment (embeddings are cached, so a rerun is quick). Re-running is safe: what is already
-    stored is skipped.
+    stored is skipped. The sample's codings name segments by their ordinal at the sentence
+    unit, so the demo project codes sentences (its `coding_unit` setting).
     """
     sample = Path(sample_dir) if sample_dir else sample_corpus()
     project = Project.init(Path(directory) / "qualcode.duckdb")
     load_codebook(project, csf_pof_codebook(), actor="demo")
+    if read_setting(project, "coding_unit") != SAMPLE_UNIT:
+        change_setting(project, "coding_unit", SAMPLE_UNIT, actor="demo")
     report = ingest_paths(
         project, [sample], manifest=sample / "manifest.csv", actor="demo", progress=progress
     )

@@ -21,6 +21,7 @@ class DocumentInfo:
     group: str | None
     segments: int
     version: int
+    coding_unit: str | None = None  # turn or sentence (None: segments a REFI import brought)
 
 
 @dataclass
@@ -75,7 +76,8 @@ def document_view(project: Project, document_id: int, layer: str = "all") -> Doc
         row = con.execute(
             "SELECT d.id, d.title, d.format, c.location, c.session, c.date, "
             "c.participant_group, (SELECT count(*) FROM segments s WHERE s.document_id = d.id), "
-            "d.version, d.text FROM documents d LEFT JOIN cases c ON c.id = d.case_id "
+            "d.version, d.text, d.coding_unit FROM documents d "
+            "LEFT JOIN cases c ON c.id = d.case_id "
             "WHERE d.id = ?",
             [document_id],
         ).fetchone()
@@ -99,7 +101,7 @@ def document_view(project: Project, document_id: int, layer: str = "all") -> Doc
                 {"document": document_id, **params},
             ).fetchall()
         ]
-    return DocumentView(DocumentInfo(*row[:9]), row[9], segments, spans)
+    return DocumentView(DocumentInfo(*row[:9], coding_unit=row[10]), row[9], segments, spans)
 
 
 def segment_context(

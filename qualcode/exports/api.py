@@ -51,8 +51,8 @@ class ExportResult:
 
 
 def build_table(project: Project, kind: str, layer: str | None = None, **options: Any) -> Table:
-    """The table of an export kind. Options: themes: quotes, template; matrix: rows,
-    columns, template."""
+    """The table of an export kind. Options: themes: quotes, template, context; matrix:
+    rows, columns, template, context."""
     if kind not in KINDS:
         raise QualcodeError(f"unknown export '{kind}' (choose from {', '.join(KINDS)})")
     if kind == "codebook":

@@ -30,9 +30,11 @@ def matrix_table(
     columns: ColumnKind = "theme",
     layer: str | Layer = "consensus",
     template: str = DEFAULT_TEMPLATE,
+    context: str | None = None,
 ) -> Table:
-    """The matrix of one layer as a table."""
-    matrix = framework_matrix(project, rows, columns, layer, template)
+    """The matrix of one layer as a table, excerpts in their `context` (None: the project's
+    `quote_context` setting)."""
+    matrix = framework_matrix(project, rows, columns, layer, template, context)
     body = [
         [label, *(cell_text(matrix.cell(key, column)) for column, _ in matrix.columns)]
         for key, label in matrix.rows

@@ -76,8 +76,10 @@ def theme_table(
     layer: str | Layer = "consensus",
     quotes: int = MAX_QUOTES,
     template: str = DEFAULT_TEMPLATE,
+    context: str | None = None,
 ) -> Table:
-    """One row per theme, subthemes after their parent."""
+    """One row per theme, subthemes after their parent; quotes in their `context` (None:
+    the project's `quote_context` setting)."""
     with project.connect(read_only=True) as con:
         chosen = resolve_layer(con, layer, project.user)
         themes = read_themes(con)
@@ -86,7 +88,7 @@ def theme_table(
         codebook = codebook_at(con)
         targets = theme_targets(themes)
         rows = track_with(con, chosen, targets)
-        picked = quotes_with(con, chosen, targets, quotes, template)
+        picked = quotes_with(con, chosen, targets, quotes, template, context)
         n_participants, _ = denominators(con)
     labels = {c.id: c.label for c in codebook.codes} if codebook else {}
     by_id = {t.id: t for t in themes}

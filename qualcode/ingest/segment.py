@@ -24,7 +24,7 @@ UNITS = ("turn", "sentence")
 CODING_UNIT = register(
     Setting(
         "coding_unit",
-        "turn",
+        "sentence",
         UNITS,
         "the unit of coding for documents imported from now on: a speaker's whole turn "
         "(turn), or each sentence of a turn of more than three sentences (sentence); "

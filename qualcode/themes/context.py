@@ -11,8 +11,7 @@ one segment, so every choice shows the turn.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -33,8 +32,7 @@ QUOTE_CONTEXT = register(
 )
 
 
-@dataclass(frozen=True)
-class QuotePart:
+class QuotePart(NamedTuple):
     """A run of a quote's text, coded (marked when shown with context) or context."""
 
     text: str
@@ -46,6 +44,7 @@ class Anchored(Protocol):
     segments in that turn, and the parts to fill."""
 
     segment_id: int
+    text: str
     document_id: int
     turn: int
     coded_ids: tuple[int, ...]
@@ -129,4 +128,5 @@ def add_context(con: duckdb.DuckDBPyConnection, excerpts: Sequence[Anchored], co
             at = next((i for i, s in enumerate(turn) if s[0] == excerpt.segment_id), 0)
             around = int(context)
             shown = turn[max(0, at - around) : at + around + 1]
-        excerpt.parts = parts_of([(s[0], s[2]) for s in shown], coded)
+        parts = parts_of([(s[0], s[2]) for s in shown], coded)
+        excerpt.parts = parts or (QuotePart(_tidy(excerpt.text), True),)

@@ -8,13 +8,14 @@ counts at its segment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from qualcode.coding.layers import resolve_layer
 from qualcode.coding.state import applied_sql
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
+from qualcode.themes.context import QuotePart, add_context, quote_context
 from qualcode.themes.cooccurrence import Cooccurrence, cooccurrence
 from qualcode.themes.targets import TARGETS_SQL, read_targets, target_params
 
@@ -30,7 +31,8 @@ ANY: Final = _Any()
 
 @dataclass
 class CodedSegment:
-    """A segment counted for a theme or code, with where it comes from."""
+    """A segment counted for a theme or code, with where it comes from, and `parts`: it
+    within its context as a quote would show it (`qualcode.themes.context`)."""
 
     segment_id: int
     document: str
@@ -41,6 +43,13 @@ class CodedSegment:
     text: str
     codes: list[str]  # the target's codes applied to it in the layer
     coders: list[str]  # who applied them (the layer's coders)
+    document_id: int = field(default=0, kw_only=True)
+    turn: int = field(default=0, kw_only=True)
+    parts: tuple[QuotePart, ...] = field(default=(), kw_only=True)
+
+    @property
+    def coded_ids(self) -> tuple[int, ...]:
+        return (self.segment_id,)
 
 
 _SQL = """
@@ -51,7 +60,8 @@ hits AS (
     FROM {applied} k JOIN targets t ON t.code_id = k.code_id
     WHERE {layer} GROUP BY k.segment_id
 )
-SELECT s.id, d.title, s.ordinal, s.speaker, c.location, c.session, s.text, h.codes, h.coders
+SELECT s.id, d.title, s.ordinal, s.speaker, c.location, c.session, s.text, h.codes, h.coders,
+       s.document_id, s.turn
 FROM hits h JOIN segments s ON s.id = h.segment_id
 JOIN current_documents d ON d.id = s.document_id
 LEFT JOIN cases c ON c.id = d.case_id
@@ -72,7 +82,7 @@ def coded_segments(
     limit: int = 500,
 ) -> list[CodedSegment]:
     """The segments a theme or code counts in a layer, in one location x session or
-    anywhere (ANY), in reading order; at most `limit`."""
+    anywhere (ANY), in reading order; at most `limit`; each in the project's quote context."""
     with project.connect(read_only=True) as con:
         chosen = resolve_layer(con, layer, project.user)
         targets = [
@@ -95,7 +105,12 @@ def coded_segments(
                 "limit": max(0, limit),
             },
         ).fetchall()
-    return [CodedSegment(*row[:7], list(row[7]), list(row[8])) for row in rows]
+        found = [
+            CodedSegment(*row[:7], list(row[7]), list(row[8]), document_id=row[9], turn=row[10])
+            for row in rows
+        ]
+        add_context(con, found, quote_context(con))
+    return found
 
 
 def code_cooccurrence(project: Project, layer: str, window: int = 0) -> Cooccurrence:

@@ -13,6 +13,11 @@ from qualcode.ui.identity import Identity, coders
 from qualcode.ui.layer_picker import layer_label
 from qualcode.ui.markup import Line, Span, chips, code_color, document_html, text_html
 
+UNIT_NAMES = {
+    "turn": "coded by turn",
+    "sentence": "coded by sentence (turns of more than three sentences split)",
+}
+
 
 def body(project: Project, identity: Identity) -> None:
     st.title("Document")
@@ -55,6 +60,7 @@ def body(project: Project, identity: Identity) -> None:
             f"session {info.session}" if info.session else "",
             info.date or "",
             f"version {info.version}" if info.version > 1 else "",
+            UNIT_NAMES.get(info.coding_unit, "segments from the imported project"),
             f"{len(view.segments)} segments, {len(view.codings)} codings shown",
         )
         if p

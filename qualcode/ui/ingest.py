@@ -19,7 +19,9 @@ import streamlit as st
 
 from qualcode.errors import QualcodeError
 from qualcode.ingest import IngestReport
+from qualcode.ingest.segment import CODING_UNIT, UNITS
 from qualcode.privacy import KINDS, Detection, PseudonymisedDocument, Pseudonymiser, PseudonymMap
+from qualcode.settings import change_setting, read_setting
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import in_app_words, reporting, run_page
@@ -37,6 +39,7 @@ from qualcode.uploads import (
 )
 
 LOG_ENV = "QUALCODE_PSEUDONYM_LOG"
+UNIT_LABELS = {"turn": "Whole turns", "sentence": "Sentences of long turns"}
 REVIEW_KEY = "import_review"  # session state: the pseudonymised import under review
 _ROW_WIDTHS = (3, 2, 2, 1, 2, 6)
 _PREVIEW_STYLE = "white-space: pre-wrap; max-height: 24rem; overflow-y: auto; line-height: 1.5;"
@@ -412,12 +415,21 @@ def body(project: Project, identity: Identity) -> None:
             "Suggest codes afterwards", value=has_codebook, disabled=not has_codebook,
             key="import_suggest",
         )  # fmt: skip
+        unit_now = read_setting(project, CODING_UNIT.key)
+        unit = st.radio(
+            "Unit of coding", UNITS, index=UNITS.index(unit_now), format_func=UNIT_LABELS.get,
+            horizontal=True, disabled=not identity.supervises, key="import_unit",
+            help="What coders code, for the documents imported from now on (a project "
+            "setting; documents already imported keep theirs). A supervisor's choice.",
+        )  # fmt: skip
         submitted = st.form_submit_button("Import", type="primary")
     if submitted:
         st.session_state.pop(REVIEW_KEY, None)
         with reporting():
             if not files:
                 raise QualcodeError("choose one or more files to import")
+            if unit != unit_now:
+                change_setting(project, CODING_UNIT.key, unit, identity.name)
             attributes = {"date": date, "group": group, **parse_attributes(other)}
             request = ImportRequest(
                 files=[Upload(f.name, f.getvalue()) for f in files],

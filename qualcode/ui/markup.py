@@ -24,6 +24,7 @@ STYLE = """<style>
 .qc-turns .qc-other { opacity: .6; }
 .qc-turns .qc-current { border-left: 4px solid #4e79a7; padding-left: .6rem; font-size: 1.1rem; }
 .qc-doc mark { padding: 0 1px; border-radius: 2px; color: inherit; }
+mark.qc-coded { background: #4e79a733; font-weight: 600; color: inherit; }
 .qc-chip { display: inline-block; font-size: .75rem; border-radius: .6rem; padding: 0 .45rem;
            margin-left: .3rem; border: 1px solid #ccc; }
 .qc-meta { font-size: .85rem; opacity: .75; }
@@ -125,6 +126,16 @@ def turns_html(turns: Sequence[tuple[str | None, str, bool]]) -> str:
         kind = "qc-current" if current else "qc-other"
         rows.append(f'<p class="{kind}">{who}{esc(text)}</p>')
     return f'{STYLE}<div class="qc-turns">{"".join(rows)}</div>'
+
+
+def quote_html(parts: Sequence[tuple[str, bool]]) -> str:
+    """A quote's parts (text, coded), escaped; when it shows more than was coded (the
+    speaker's turn around it), the coded parts are highlighted."""
+    marked = any(not coded for _, coded in parts)
+    return " ".join(
+        f"<mark class='qc-coded'>{esc(text)}</mark>" if coded and marked else esc(text)
+        for text, coded in parts
+    )
 
 
 def text_html(text: str, css_class: str = "qc-meta") -> str:

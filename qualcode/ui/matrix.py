@@ -23,7 +23,7 @@ from qualcode.themes import (
 from qualcode.ui.common import one_line, reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, coders
 from qualcode.ui.layer_picker import analysis_default, layer_label
-from qualcode.ui.markup import STYLE, esc, md
+from qualcode.ui.markup import STYLE, esc, md, quote_html
 
 S_FLASH = "matrix_flash"
 PREVIEW = 80
@@ -65,7 +65,7 @@ def grid(matrix: Matrix) -> pd.DataFrame:
 
 def _excerpts_html(cell: Cell) -> str:
     rows = [
-        f"<p>{esc(e.text)}<br><span class='qc-meta'>{esc(e.attribution)}</span></p>"
+        f"<p>{quote_html(e.parts)}<br><span class='qc-meta'>{esc(e.attribution)}</span></p>"
         for e in cell.excerpts[:SHOWN]
     ]
     return f"{STYLE}<div class='qc-doc'>{''.join(rows)}</div>"

@@ -30,7 +30,7 @@ from qualcode.themes import (
 from qualcode.ui import cache
 from qualcode.ui.common import reporting, show_success, success_next_run
 from qualcode.ui.identity import Identity
-from qualcode.ui.markup import STYLE, esc, md
+from qualcode.ui.markup import STYLE, esc, md, quote_html
 
 S_FLASH = "themes_flash"
 
@@ -233,7 +233,7 @@ def segments_with_pins(project: Project, identity: Identity, layer: str, target:
     for s in found:
         text, action = st.columns([6, 1])
         text.html(
-            f"<p><b>{esc(s.speaker or '')}</b> {esc(s.text)}<br>"
+            f"{STYLE}<p><b>{esc(s.speaker or '')}</b> {quote_html(s.parts)}<br>"
             f"<span style='opacity:.7;font-size:.85rem'>{esc(s.document)}, "
             f"{esc(s.location or 'no location')}, session {esc(s.session or '?')} · "
             f"{esc(', '.join(s.codes))} · {esc(', '.join(s.coders))}</span></p>"
