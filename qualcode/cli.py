@@ -255,7 +255,7 @@ def ingest(
         ),
     ] = None,
     max_size: MaxSizeOption = None,
-    unit: Annotated[
+    coding_unit: Annotated[
         str | None,
         typer.Option(
             "--unit",
@@ -279,8 +279,8 @@ def ingest(
     pseudonymiser = None
     with _reporting_errors():
         project = _project()
-        if unit is not None and unit.strip() != read_setting(project, "coding_unit"):
-            change_setting(project, "coding_unit", unit)
+        if coding_unit is not None and coding_unit.strip() != read_setting(project, "coding_unit"):
+            change_setting(project, "coding_unit", coding_unit)
         if pseudonymise:
             from qualcode.privacy import Pseudonymiser
 

@@ -74,6 +74,29 @@ FIGURES: dict[str, list[str]] = {
         r"cached \d+$",
         r"^cached re-run peak memory: (\d+ MiB|n/a)$",
     ],
+    "bench_units.py": [
+        rf"^gold: \d+ texts in \d+ turns of \d+; model \S+; embedded in {N} s$",
+        *(
+            rf"^{mode}: {unit} +n=\d+ +{N} +{N} +{N} +{N}$"
+            for mode in ("zero-shot", "learned")
+            for unit in (
+                r"turn unit \(turn's codes\)",
+                r"sentence unit, best per turn \(turn's codes\)",
+                r"sentence unit \(each text's own codes\)",
+            )
+        ),
+        r"^sample: \d+ documents, facilitators left out$",
+        *(
+            rf"^{label} +\d+ quotes  fragments \(< 6 words\) +\d+ = +{N}%  median {N} words$"
+            for label in (
+                "every segment, sentence unit",
+                "every segment, turn unit",
+                r"coded: the unit alone \(quote_context unit\)",
+                r"coded: 1 sentence either side \(quote_context 1\)",
+                r"coded: the whole turn \(quote_context turn\)",
+            )
+        ),
+    ],
     "bench_themes.py": [
         rf"^built in {N} s: {N} coding events \({N} current codings\), {N} segments, ",
         rf"^first track: {N} s \(folds {N} events into the coding state, once\)$",
