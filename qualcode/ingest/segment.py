@@ -20,12 +20,12 @@ MAX_TURN_SENTENCES = 3
 """At the sentence unit, a turn with more sentences than this is split into one segment
 per sentence (a turn of up to three sentences stays whole)."""
 
-UNITS = ("turn", "sentence")
+CODING_UNITS = ("turn", "sentence")
 CODING_UNIT = register(
     Setting(
         "coding_unit",
         "sentence",
-        UNITS,
+        CODING_UNITS,
         "the unit of coding for documents imported from now on: a speaker's whole turn "
         "(turn), or each sentence of a turn of more than three sentences (sentence); "
         "documents already imported keep theirs",
@@ -135,8 +135,8 @@ def _sentence_spans(turn_texts: list[str]) -> list[list[tuple[int, int]]]:
 def segment_document(doc: ParsedDocument, unit: str = "sentence") -> list[Segment]:
     """Segments for every turn of a parsed document, in reading order: one per turn at
     `unit` "turn"; at "sentence", one per sentence of a turn of more than three."""
-    if unit not in UNITS:
-        raise ArgumentError("unit", f"must be one of {', '.join(UNITS)}")
+    if unit not in CODING_UNITS:
+        raise ArgumentError("unit", f"must be one of {', '.join(CODING_UNITS)}")
     long_turns = [
         i
         for i, t in enumerate(doc.turns)

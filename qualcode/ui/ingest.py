@@ -18,8 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest import IngestReport
-from qualcode.ingest.segment import CODING_UNIT, UNITS
+from qualcode.ingest import CODING_UNIT, CODING_UNITS, IngestReport
 from qualcode.privacy import KINDS, Detection, PseudonymisedDocument, Pseudonymiser, PseudonymMap
 from qualcode.settings import change_setting, read_setting
 from qualcode.store import Project
@@ -417,8 +416,9 @@ def body(project: Project, identity: Identity) -> None:
         )  # fmt: skip
         unit_now = read_setting(project, CODING_UNIT.key)
         unit = st.radio(
-            "Unit of coding", UNITS, index=UNITS.index(unit_now), format_func=UNIT_LABELS.get,
-            horizontal=True, disabled=not identity.supervises, key="import_unit",
+            "Unit of coding", CODING_UNITS, index=CODING_UNITS.index(unit_now),
+            format_func=UNIT_LABELS.get, horizontal=True, disabled=not identity.supervises,
+            key="import_unit",
             help="What coders code, for the documents imported from now on (a project "
             "setting; documents already imported keep theirs). A supervisor's choice.",
         )  # fmt: skip
