@@ -17,7 +17,7 @@
 Prints numbers only; nothing is written into the repository.
 
     python benchmarks/bench_units.py            # every gold text, the whole sample
-    python benchmarks/bench_units.py --quick    # 48 gold texts, 3 sample documents
+    python benchmarks/bench_units.py --quick    # 48 gold texts (TF-IDF), 3 sample documents
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from qualcode.ingest.pipeline import collect_files  # noqa: E402
 from qualcode.ingest.readers import read_document  # noqa: E402
 from qualcode.ingest.segment import segment_document  # noqa: E402
 from qualcode.resources import csf_pof_codebook, sample_corpus  # noqa: E402
-from qualcode.suggest.embedder import load_embedder  # noqa: E402
+from qualcode.suggest.embedder import Embedder, TfidfEmbedder, load_embedder  # noqa: E402
 from qualcode.suggest.evaluate import (  # noqa: E402
     cross_validated_scores,
     embed_gold,
@@ -82,12 +82,11 @@ def _line(label: str, payload: dict) -> str:
     return f"{label:<44} n={payload['n']:<4} {figures}"
 
 
-def suggestion_quality(n_texts: int, turn_size: int) -> None:
+def suggestion_quality(n_texts: int, turn_size: int, embedder: Embedder) -> None:
     codebook, _ = read_codebook_file(csf_pof_codebook())
     rows = read_gold(GOLD, codebook)[:n_texts]
     turns, owner = _turns(rows, turn_size)
     rows = rows[: len(owner)]
-    embedder = load_embedder()
     started = time.perf_counter()
     sentences = embed_gold(rows, codebook, embedder)
     whole = embed_gold(turns, codebook, embedder)
@@ -185,7 +184,9 @@ def main() -> None:
     )
     if args.turn_size < 2:
         sys.exit("--turn_size must be at least 2")
-    suggestion_quality(args.texts, args.turn_size)
+    # the smoke run uses TF-IDF: the MiniLM figures take minutes on a shared machine
+    embedder = TfidfEmbedder(reason="--quick") if args.quick else load_embedder()
+    suggestion_quality(args.texts, args.turn_size, embedder)
     quote_reading(args.documents)
 
 
