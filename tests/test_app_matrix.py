@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from qualcode.store import Project
 from qualcode.themes.framework import create_framework_themes
 from qualcode.themes.matrix import Matrix, framework_matrix, set_summary, summary_history
+from qualcode.ui.markup import quote_html
 
 from .test_app_pages import click, demo, empty, open_page, page_text, plain
 
@@ -96,8 +97,30 @@ def test_a_chosen_cell_shows_exactly_its_excerpts(
     body = _html(at)
     assert body.count("class='qc-meta'") == len(excerpts)  # one attribution each
     for excerpt in excerpts:
-        assert html.escape(excerpt.text) in body and html.escape(excerpt.attribution) in body
+        assert quote_html(excerpt.parts) in body and html.escape(excerpt.attribution) in body
     assert "No summary yet." in page_text(at)
+
+
+def test_an_excerpt_shows_its_turn_with_the_coded_sentence_highlighted(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    matrix = framework_matrix(demo, "participant", "code", "all")
+    row, column, excerpt = next(
+        (r, c, e)
+        for r, _ in matrix.rows
+        for c, _ in matrix.columns
+        for e in matrix.cell(r, c).excerpts
+        if e.in_context
+    )
+    coded = next(p.text for p in excerpt.parts if p.coded)
+    context = next(p.text for p in excerpt.parts if not p.coded)
+    at = _choose(_page(monkeypatch, demo), row, column)
+    body = _html(at)
+    assert f"<mark class='qc-coded'>{html.escape(coded)}</mark>" in body
+    assert (
+        html.escape(context) in body
+        and f"<mark class='qc-coded'>{html.escape(context)}" not in body
+    )
 
 
 def test_saving_summaries_makes_versions_by_the_signed_in_person(
