@@ -326,3 +326,30 @@ def test_marked_text_escapes_what_it_holds() -> None:
     assert render(Table("T", ["x"], [[Marked([("=1+1 ", False), ("x", True)])]]), "csv") == (
         b"x\n'=1+1 **x**\n"
     )
+
+
+# --- the app -------------------------------------------------------------------------------
+
+
+def test_the_import_page_sets_the_unit_and_the_document_page_names_it(
+    monkeypatch: pytest.MonkeyPatch, project: Project
+) -> None:
+    from .test_app_pages import open_page, page_text
+
+    at = open_page(monkeypatch, project, "import", coder="ana")  # a coder may not change it
+    assert at.radio(key="import_unit").value == "sentence" and at.radio(key="import_unit").disabled
+    at = open_page(monkeypatch, project, "import", coder="sue", role="supervisor")
+    unit = at.radio(key="import_unit")
+    assert unit.options == ["Whole turns", "Sentences of long turns"] and not unit.disabled
+    at.get("file_uploader")[0].set_value([("t.txt", TEXT.encode(), "text/plain")])
+    unit.set_value("turn")
+    at.button(key="FormSubmitter:import_form-Import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert read_setting(project, "coding_unit") == "turn"
+    assert rows(project, "SELECT count(*), min(d.coding_unit) FROM segments s JOIN documents d "
+                "ON d.id = s.document_id") == [(3, "turn")]  # fmt: skip
+    assert rows(project, "SELECT actor FROM action_log WHERE action = 'settings.change'") == [
+        ("sue",)
+    ]
+    at = open_page(monkeypatch, project, "document", coder="sue", role="supervisor")
+    assert "coded by turn" in page_text(at)
