@@ -17,7 +17,11 @@ signed-in account):
 - an **admin** can do all of that and manage accounts (`accounts.py`).
 
 Nobody changes another coder's decisions: adjudication writes the consensus
-layer, never a coder's own.
+layer, never a coder's own. Every coding event records who wrote it
+(`recorded_by`) beside whose layer it is in (`coder`). Imports (a coders' CSV, a
+.qdpx) never write under the reserved names (`consensus`, `model`); in anyone
+else's name only an admin imports (or the file's holder), recorded as the
+importer. A coder's undo takes back only what they recorded themselves.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ CONSENSUS_CODER = "consensus"
 MODEL_CODER = "model"
 """The suggestion model, as a coder in agreement reports (not a person)."""
 RESERVED = (CONSENSUS_CODER, MODEL_CODER)
+
+
+def check_not_reserved(name: str) -> None:
+    """Refuse a person's name that is one of qualcode's own layers (`RESERVED`)."""
+    if name in RESERVED:
+        raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
 
 
 def role_of(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -117,6 +127,27 @@ def check_write_coders(
             require_roles(con, user, SUPERVISOR_ROLES, "write the consensus layer")
             continue
         raise QualcodeError(f"signed in as '{user}': cannot change {coder}'s decisions")
+
+
+def check_import_coders(
+    con: duckdb.DuckDBPyConnection, user: str | None, coders: Iterable[str]
+) -> None:
+    """Refuse an import that writes under a reserved name (for anyone), or, for a project
+    bound to a person, under anyone's name but theirs unless they are an admin: an import
+    adds to coders' own layers, which nobody else may write (a supervisor settles
+    disagreements in the consensus layer instead)."""
+    names = sorted(set(coders))
+    for name in names:
+        check_not_reserved(name)
+    others = [name for name in names if name != user]
+    if user is None or not others:
+        return
+    role = role_of(con, user)
+    if role != "admin":
+        raise QualcodeError(
+            f"'{user}' is a {role}: only an admin can import decisions in others' names "
+            f"('{others[0]}')"
+        )
 
 
 def check_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: str) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from qualcode.access import RESERVED, ROLES, acting_as
+from qualcode.access import ROLES, acting_as, check_not_reserved
 from qualcode.audit import log_action
 from qualcode.errors import ArgumentError, QualcodeError
 from qualcode.store import Project
@@ -139,8 +139,7 @@ def add_account(
     name = name.strip()
     if not name:
         raise QualcodeError("an account needs a name")
-    if name in RESERVED:
-        raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
+    check_not_reserved(name)
     by = _by(project, by)
     _check_role(role)
     _check_new_password(password)

@@ -1410,12 +1410,28 @@ def backup(
 @app.command()
 def restore(
     file: Annotated[Path, typer.Argument(help="A backup made by 'qualcode backup'.")],
+    without_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--without-accounts",
+            help="Confirm restoring a backup that has no accounts over a project that has "
+            "some: every account and sign-in goes.",
+        ),
+    ] = False,
 ) -> None:
-    """Replace the project with a backup; the current file is kept as .before-restore.bak."""
+    """Replace the project with a backup; the current file is kept as .before-restore.bak.
+    A project with accounts is restored only by an admin: qualcode --user ADMIN restore
+    FILE (the password from QUALCODE_PASSWORD or a hidden prompt)."""
+    from qualcode.maintenance import has_accounts
     from qualcode.maintenance import restore as restore_backup
 
     with _reporting_errors():
-        safety = restore_backup(State.db, file)
+        password = None
+        if State.user is not None and has_accounts(State.db):
+            password = _secret("QUALCODE_PASSWORD", f"password for {State.user}", False, err=True)
+        safety = restore_backup(
+            State.db, file, user=State.user, password=password, without_accounts=without_accounts
+        )
     typer.echo(f"restored {State.db} from {file}; the previous file is kept as {safety}")
 
 

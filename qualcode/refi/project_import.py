@@ -15,7 +15,12 @@ Mapping:
 - the codebook becomes a new codebook version (`store_codebook`), ids as in
   `qualcode.refi.codebook`; a non-codable code that carries codings is made
   codable;
-- `<User>`s become coders (by name);
+- `<User>`s become coders (by name); a user named `consensus` or `model`
+  (qualcode's own layers) is refused. The codings and notes go into their
+  users' layers, each event recorded as the importer's; for a project bound to
+  a person, codings or notes by anyone else need an admin
+  (`qualcode.access.check_import_coders`), and the named coders cannot undo
+  them (`qualcode.coding.undo`);
 - each `<Coding>` in a `<PlainTextSelection>` becomes one coding event
   (action 'add', source 'import') by the coding's creating user (else the
   selection's, else the project's), with the selection's span converted to
@@ -45,7 +50,12 @@ from pathlib import Path
 
 import duckdb
 
-from qualcode.access import recorded_as, require_supervisor
+from qualcode.access import (
+    check_import_coders,
+    check_not_reserved,
+    recorded_as,
+    require_supervisor,
+)
 from qualcode.audit import log_action
 from qualcode.codebook.versions import append_codebook, latest_version
 from qualcode.codebook.yaml_io import codebook_to_yaml
@@ -242,7 +252,7 @@ def _store(project: Project, parsed: ParsedProject, path: Path, actor: str) -> I
                 [[name] for name in sorted(coders)],
             )
         try:
-            append_decisions(con, events)
+            append_decisions(con, events, recorded_by=actor)
         except QualcodeError as exc:
             raise InputError.about(path, exc) from None
         if memos:
@@ -262,6 +272,19 @@ def _store(project: Project, parsed: ParsedProject, path: Path, actor: str) -> I
     return report
 
 
+def _authors(parsed: ParsedProject) -> set[str]:
+    """Everyone whose codings or memos the import writes (in their name)."""
+    names = {note.creator for note in parsed.notes.values()}
+    for source in parsed.sources:
+        if source.description:
+            names.add(source.creator)
+        for selection in source.selections:
+            names.update(coding.coder for coding in selection.codings)
+            if selection.description:
+                names.add(selection.creator)
+    return names
+
+
 def import_qdpx(
     project: Project,
     path: str | Path,
@@ -278,6 +301,13 @@ def import_qdpx(
     require_supervisor(project, "import a whole project")
     path = Path(path)
     parsed = read_qdpx(path, positions, max_bytes)
+    for name in sorted({*parsed.users, *_authors(parsed)}):
+        try:
+            check_not_reserved(name)
+        except QualcodeError as exc:
+            raise InputError(path, f"user {exc.message}") from None
+    with project.connect(read_only=True) as con:
+        check_import_coders(con, project.user, _authors(parsed))
     with project.connect(read_only=True) as con:
         stored = {s.digest for s in parsed.sources if _stored_document(con, s.digest) is not None}
     for source in parsed.sources:  # segmenting (spaCy) is slow: do it before locking
