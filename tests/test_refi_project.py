@@ -648,7 +648,7 @@ def test_size_limit_is_configurable(project: Project, exported: Path) -> None:
 def test_a_failure_inside_the_transaction_leaves_nothing(
     project: Project, exported: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(*args: object) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(project_import, "append_decisions", boom)
