@@ -449,8 +449,10 @@ def import_qdpx_command(
     if as_json:
         _emit(report.to_json())
     else:
+        n = report.sources_skipped
+        left_out = f" ({n} source{'s' if n != 1 else ''} without text left out)" if n else ""
         typer.echo(
-            f"imported {file}: {report.documents} documents, {report.codes} codes "
+            f"imported {file}: {report.documents} documents{left_out}, {report.codes} codes "
             f"(codebook v{report.codebook_version or '-'}), {report.codings} codings by "
             f"{report.coders} coders, {report.memos} memos"
         )
