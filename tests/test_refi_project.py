@@ -14,9 +14,11 @@ import yaml
 from lxml import etree
 from typer.testing import CliRunner
 
+from qualcode.agreement.adjudication import settle
 from qualcode.cli import app
 from qualcode.codebook.versions import codebook_at, current_codebook
 from qualcode.codebook_files import load_codebook
+from qualcode.coders import add_coder
 from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.coding.memos import add_memo
 from qualcode.errors import InputError, ProjectError
@@ -762,3 +764,31 @@ def test_import_stores_documents_through_the_one_document_insert(
     assert rows(target, ATTRIBUTE_ROWS) == rows(source_project, ATTRIBUTE_ROWS)
     stored.clear()
     assert import_qdpx(target, exported).documents_reused == 3 and stored == []
+
+
+def test_a_settled_project_exports_without_its_consensus_layer_and_imports_again(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "t.txt").write_text("YP1: I feel safe in my room.\n", encoding="utf-8")
+    source = Project.init(tmp_path / "a.duckdb")
+    ingest_paths(source, [docs])
+    load_codebook(source, REPO_ROOT / "codebook" / "csf-pof.yaml")
+    add_coder(source, "sue", role="supervisor")
+    [(segment,)] = rows(source, "SELECT id FROM segments")
+    record_decisions(source, [Decision(segment, "physical_safety", "alice", "add")])
+    settle(source, segment, "physical_safety", "sue", adopt="alice")
+    out = tmp_path / "a.qdpx"
+    report = export_qdpx(source, out)
+    assert (report.codings, report.coders) == (1, 2)
+    assert report.notes == [
+        "1 codings of the consensus layer were not exported: REFI-QDA has no agreed layer, "
+        "and a user named for it is refused on import"
+    ]
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    assert 'name="consensus"' not in xml
+    target = Project.init(tmp_path / "b.duckdb")
+    assert import_qdpx(target, out).codings == 1
+    assert rows(target, "SELECT coder, code_id FROM codings") == [("alice", "physical_safety")]
