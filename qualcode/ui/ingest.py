@@ -29,7 +29,6 @@ from qualcode.privacy import (
     Pseudonymiser,
     PseudonymMap,
 )
-from qualcode.privacy.pseudonyms import normalise_key
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import in_app_words, reporting, run_page
@@ -77,7 +76,7 @@ class PendingReview:
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     added: list[tuple[str, str]] = field(default_factory=list)
     rows: dict[str, tuple[int, str]] = field(default_factory=dict)  # widget key -> (file, key)
-    kinds: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (text, kind)
+    kinds: dict[str, tuple[str, str]] = field(default_factory=dict)  # folded -> (text, kind)
 
 
 @dataclass
@@ -260,7 +259,7 @@ def _preview_html(document: PseudonymisedDocument) -> str:
 
 def _set_kind(pending: PendingReview, widget: str, text: str) -> None:
     """A name's kind chosen in its row: applied to every file of the batch."""
-    pending.kinds[normalise_key(text)] = (text, st.session_state[widget])
+    pending.kinds[" ".join(text.split()).casefold()] = (text, st.session_state[widget])
 
 
 def _file_name(item: ReviewedUpload) -> None:
