@@ -87,6 +87,9 @@ NEXT_STEPS: dict[NextStep, str] = {
     NextStep.SET_ROLE: "qualcode accounts add NAME --role R --as ADMIN",
     NextStep.INIT: "create one: qualcode init",
     NextStep.ADD_ADMIN: "add an admin first: qualcode accounts add NAME --role admin",
+    NextStep.CHOOSE_PASSWORD: (
+        "choose your own: qualcode accounts passwd NAME (the one-time password is the current one)"
+    ),
 }
 """The library's next steps as the commands that take them."""
 

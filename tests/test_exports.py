@@ -424,3 +424,34 @@ def test_a_failed_sign_in_with_a_formula_name_is_text_in_the_audit_csv(project) 
 
     actors = [row[1] for row in csv_module.reader(io.StringIO(data, newline=""))]
     assert f"'{HOSTILE[0]}" in actors and HOSTILE[0] not in actors
+
+
+# --- the Export page -------------------------------------------------------------------------
+
+
+def test_export_page_starts_on_a_layer_with_codings(
+    monkeypatch: pytest.MonkeyPatch, coded: Project
+) -> None:
+    """A supervisor who has not coded starts on the consensus layer (their own is not
+    offered: it has no codings) and can export at once; a coder without codings is told
+    so instead of being offered a layer that would fail."""
+    from qualcode.ui.identity import Identity
+    from qualcode.ui.layer_picker import export_default
+
+    from .test_app_pages import open_page, page_text
+
+    at = open_page(monkeypatch, coded, "export", coder="sam", role="supervisor")
+    picker = at.selectbox(key="export_layer")
+    assert picker.options == ["All coders", "Consensus (settled)"]  # alice, bob: unregistered
+    assert picker.value == "consensus"
+    at.button(key="export_prepare").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.get("download_button")[0].proto.label == "Download themes.csv (5 rows)"
+
+    carol = open_page(monkeypatch, coded, "export", coder="carol")
+    assert not [s for s in carol.selectbox if s.key == "export_layer"]
+    assert "No codings to export yet" in page_text(carol)
+
+    sam = Identity("sam", "supervisor")
+    assert export_default(["coder:sam", "all", "coder:bob"], sam) == 1  # no consensus yet
+    assert export_default(["coder:bob"], Identity("bob", "coder")) == 0

@@ -146,6 +146,36 @@ def test_framework_themes_need_a_codebook(project: Project) -> None:
         create_framework_themes(project, "alice")
 
 
+def test_a_retired_code_keeps_its_codings_in_a_framework_theme_made_later(
+    tmp_path: Path,
+) -> None:
+    """not_listened (bob on b2: Location 1 YP3, session 2) is retired before the
+    framework themes exist; resource_gaps, never applied, is retired too."""
+    from qualcode.codebook.edit import retire_code
+    from qualcode.exports.api import build_table
+
+    from .test_tracking import build_coded
+
+    project = build_coded(Project.init(tmp_path / "p.duckdb"), tmp_path, framework=False)
+    retire_code(project, "not_listened", "alice")
+    retire_code(project, "resource_gaps", "alice")
+    create_framework_themes(project, "alice")
+    barriers = next(t for t in list_themes(project) if t.framework_group == "barriers")
+    assert "not_listened" in barriers.codes and "resource_gaps" not in barriers.codes
+    assert len(barriers.codes) == 7  # 8 codes, less the retired one nobody applied
+    table = build_table(project, "themes", "all")
+    row = next(r for r in table.rows if r[0] == barriers.name)
+    assert "Not feeling listened to (retired)" in row[1].split("; ")
+    assert row[3:6] == ["1/5", 1, "Location 1 (session 2)"]
+    assert (
+        row[6]
+        == "\u201cNobody listens to us.\u201d (young person, location 1, session 2, March 2022)"
+    )
+    assert any(n.startswith("(retired): a code retired") for n in table.notes)
+    with pytest.raises(QualcodeError, match="'resource_gaps' is retired"):
+        add_codes(project, barriers.id, ["resource_gaps"], "alice")
+
+
 # --- candidate themes -------------------------------------------------------------------
 
 

@@ -93,9 +93,14 @@ def _check_parent(con: duckdb.DuckDBPyConnection, parent: int | None, own_id: in
         raise QualcodeError("a theme cannot be its own parent or a subtheme of its subtheme")
 
 
-def check_codes(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[str]:
-    """Codes as given, each a codable, active code of the current codebook."""
+def check_codes(
+    con: duckdb.DuckDBPyConnection, codes: Iterable[str], retired_allowed: Iterable[str] = ()
+) -> list[str]:
+    """Codes as given, each a codable, active code of the current codebook (or a
+    retired one among `retired_allowed`: a framework theme keeps a retired code that
+    has codings)."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    allowed = set(retired_allowed)
     found = {
         row[0]: (row[1], row[2])
         for row in con.execute(
@@ -109,7 +114,7 @@ def check_codes(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[st
         codable, retired = found[code]
         if not codable:
             raise QualcodeError(f"'{code}' is a group, not a codable code")
-        if retired:
+        if retired and code not in allowed:
             raise QualcodeError(f"'{code}' is retired from the codebook")
     return wanted
 
@@ -127,8 +132,10 @@ def insert_theme(
     codes: Iterable[str] = (),
     origin: str = "manual",
     framework_group: str | None = None,
+    retired_allowed: Iterable[str] = (),
 ) -> int:
-    """Insert a theme inside the caller's transaction; return its id."""
+    """Insert a theme inside the caller's transaction; return its id (`retired_allowed`:
+    retired codes it may hold, see `check_codes`)."""
     actor = _check_actor(actor)
     name = _check_name(con, name, None)
     if status not in STATUSES:
@@ -136,7 +143,7 @@ def insert_theme(
     if origin not in ORIGINS:
         raise QualcodeError(f"origin must be one of {', '.join(ORIGINS)}")
     _check_parent(con, parent, None)
-    members = check_codes(con, codes)
+    members = check_codes(con, codes, retired_allowed)
     theme_id = con.execute(
         "INSERT INTO themes (name, definition, central_concept, status, memo, parent, origin, "
         "framework_group, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
