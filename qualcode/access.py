@@ -131,6 +131,20 @@ def check_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: st
         )
 
 
+def check_write_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: str) -> None:
+    """Refuse writing analysis (pinned quotes, matrix summaries) on a layer that is not
+    the bound person's to write on: a coder writes on `coder:<self>` only; supervisors
+    and admins also on `consensus` and `all`; nobody on another coder's layer."""
+    if user is None or layer_name == f"coder:{user}":
+        return
+    check_layer(con, user, layer_name)  # a coder: refused as for reading
+    if layer_name.startswith("coder:"):
+        raise QualcodeError(
+            f"signed in as '{user}': {layer_name} is another coder's layer; write on "
+            f"coder:{user}, consensus or all"
+        )
+
+
 def visible_layers(project: Project, coder_names: Iterable[str]) -> list[str]:
     """The layers the bound person may look at, their own first: a coder only
     `coder:<self>`; a supervisor or admin also `all`, `consensus` and every coder's.
