@@ -67,7 +67,7 @@ def test_new_theme_form_stores_it_and_logs_who(
 
 
 def test_a_subtheme_gets_its_parent(monkeypatch: pytest.MonkeyPatch, demo: Project) -> None:
-    parent = create_theme(demo, "Parent for the form", "lib")
+    parent = create_theme(demo, "Parent for the form", "tina")  # a coder nests under their own
     at = _themes_page(monkeypatch, demo, "tina")
     at.text_input(key="theme_new_name").set_value("Child from the form")
     at.selectbox(key="theme_new_parent").set_value(parent.id)
@@ -93,7 +93,7 @@ def test_editing_status_and_codes_changes_exactly_those(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
     theme = create_theme(
-        demo, "To be edited", "lib", definition="Kept as it is.", central_concept="Kept too",
+        demo, "To be edited", "edith", definition="Kept as it is.", central_concept="Kept too",
         codes=["safety"],
     )  # fmt: skip
     at = _themes_page(monkeypatch, demo, "edith")
@@ -124,7 +124,7 @@ def test_editing_status_and_codes_changes_exactly_those(
 
 
 def test_delete_needs_the_confirmation(monkeypatch: pytest.MonkeyPatch, demo: Project) -> None:
-    theme = create_theme(demo, "To be deleted", "lib", codes=["safety"])
+    theme = create_theme(demo, "To be deleted", "dora", codes=["safety"])
     at = _themes_page(monkeypatch, demo, "dora")
     at.selectbox(key="theme_chosen").set_value(theme.id)
     at.run()
@@ -142,8 +142,8 @@ def test_delete_needs_the_confirmation(monkeypatch: pytest.MonkeyPatch, demo: Pr
 def test_deleting_a_theme_with_subthemes_shows_one_line(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
-    parent = create_theme(demo, "Has a child", "lib")
-    create_theme(demo, "The child", "lib", parent=parent.id)
+    parent = create_theme(demo, "Has a child", "dora")
+    create_theme(demo, "The child", "dora", parent=parent.id)
     at = _themes_page(monkeypatch, demo, "dora")
     at.selectbox(key="theme_chosen").set_value(parent.id)
     at.run()

@@ -160,7 +160,7 @@ def test_theme_table_with_pins_subthemes_and_fewer_quotes(coded: Project) -> Non
     from qualcode.themes.catalog import create_theme, update_theme
 
     update_theme(coded, 3, "alice", central_concept="Safety comes first")
-    sub = create_theme(coded, "Safe with people", "alice", parent=3, codes=["guardians_advocates"])
+    create_theme(coded, "Safe with people", "alice", parent=3, codes=["guardians_advocates"])
     # pinned on the consensus layer, where c2 is coded psychological_safety (art6)
     pin_quote(coded, "theme", 3, seg(coded, "c.txt", 2), "alice")
     table = build_table(coded, "themes", "consensus", quotes=1)
