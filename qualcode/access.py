@@ -9,7 +9,8 @@ signed-in account):
 
 - a **coder** sees and changes only their own decisions: their own layer
   (`coder:NAME`), reviews, memos and undo, and their own entries of the audit
-  trail;
+  trail; the quotes pinned and matrix summaries written on that layer; and the
+  themes they created;
 - a **supervisor** also sees every coder's layer, all coders together and the
   consensus layer, the agreement report and the disagreements, and settles them
   (writes the consensus layer); supervisors manage the codebook, reliability

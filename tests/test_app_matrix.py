@@ -205,3 +205,27 @@ def test_a_supervisor_starts_on_all_coders_and_a_coder_on_their_own(
     coder = open_page(monkeypatch, demo, "matrix", coder="coder_a", role="coder",
                       state={"matrix_columns": "code"})  # fmt: skip
     assert coder.selectbox(key="matrix_layer").value == "coder:coder_a"
+
+
+def test_a_coders_summary_stays_in_their_layer(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    mine = framework_matrix(demo.as_user("coder_a"), "participant", "code", "coder:coder_a")
+    row, column = _cells_with_excerpts(mine, skip=0)
+    at = open_page(monkeypatch, demo, "matrix", coder="coder_a", role="coder",
+                   state={"matrix_columns": "code"})  # fmt: skip
+    _choose(at, row, column)
+    _summary_box(at).set_value("Coder A's own reading.")
+    click(at, "matrix_save")
+    assert "Summary saved: version 1" in page_text(at)
+    assert [(h["author"], h["text"]) for h in
+            summary_history(demo, "participant", row, "code", column, "coder:coder_a")] == [
+        ("coder_a", "Coder A's own reading.")
+    ]  # fmt: skip
+    # coder_b and the supervisor's all-coders view do not show it
+    for who, role, layer in (("coder_b", "coder", "coder:coder_b"), ("sam", "supervisor", "all")):
+        other = open_page(monkeypatch, demo, "matrix", coder=who, role=role,
+                          state={**CODES, "matrix_layer": layer})  # fmt: skip
+        assert "Coder A's own reading." not in repr(_grid(other).values.tolist()), who
+        history = summary_history(demo, "participant", row, "code", column, layer)
+        assert "Coder A's own reading." not in [h["text"] for h in history], who

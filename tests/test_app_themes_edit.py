@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from qualcode.codebook import current_codebook
 from qualcode.store import Project
 from qualcode.themes.catalog import create_theme, get_theme, list_themes
+from qualcode.themes.explore import coded_segments
 from qualcode.themes.quotes import illustrative_quotes
 
 from .conftest import rows
@@ -207,3 +208,51 @@ def test_theme_text_is_shown_escaped(monkeypatch: pytest.MonkeyPatch, demo: Proj
     assert "<script>" not in bodies and "<b>defined" not in bodies
     markdown = "\n".join(str(m.value) for m in at.markdown)
     assert "alert" not in markdown
+
+
+def test_a_coder_pins_on_their_own_layer_only(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    at = open_page(monkeypatch, demo, "themes", coder="coder_a", role="coder",
+                   state={"themes_layer": "coder:coder_a"})  # fmt: skip
+    assert at.selectbox(key="themes_layer").options == ["My codings"]
+    at.selectbox(key="themes_target").set_value("code:safety").run()
+    prefix = "pin__code__safety__"
+    keys = [b.key for b in at.button if b.key and b.key.startswith(prefix)]
+    mine = coded_segments(demo.as_user("coder_a"), "coder:coder_a", "code", "safety", limit=200)
+    assert sorted(int(k.removeprefix(prefix)) for k in keys) == sorted(
+        s.segment_id for s in mine
+    )  # a button for each of her own segments, and no other
+    segment = int(keys[0].removeprefix(prefix))
+    click(at, keys[0])
+    assert rows(demo, "SELECT layer, pinned_by FROM pinned_quotes WHERE target_type = 'code' "
+                "AND target_id = 'safety' AND segment_id = ?", [segment]) == [
+        ("coder:coder_a", "coder_a")
+    ]  # fmt: skip
+    assert "in this layer" in page_text(at)
+    # the supervisor's layers keep their own choice
+    assert not any(q.pinned for q in illustrative_quotes(demo, "code", "safety", "all"))
+    click(at, f"unpin__code__safety__{segment}")
+    assert rows(demo, "SELECT count(*) FROM pinned_quotes WHERE layer = 'coder:coder_a'") == [(0,)]
+
+
+def test_a_coder_cannot_change_a_theme_someone_else_created(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    theme = create_theme(demo, "Made by the supervisor", "supervisor", codes=["safety"])
+    at = _themes_page(monkeypatch, demo, "cody")
+    at.selectbox(key="theme_chosen").set_value(theme.id)
+    at.run()
+    at.selectbox(key=f"theme_edit_status__{theme.id}").set_value("final")
+    _submit(at, "Save")
+    assert [plain(e.value) for e in at.error] == [
+        "'cody' is a coder: only a supervisor or admin can change theme 'Made by the "
+        "supervisor', which supervisor created"
+    ]
+    assert get_theme(demo, theme.id).status == "candidate"
+    at = _themes_page(monkeypatch, demo, "pia", "supervisor")
+    at.selectbox(key="theme_chosen").set_value(theme.id)
+    at.run()
+    at.selectbox(key=f"theme_edit_status__{theme.id}").set_value("final")
+    _submit(at, "Save")
+    assert get_theme(demo, theme.id).status == "final"
