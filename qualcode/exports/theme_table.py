@@ -65,7 +65,7 @@ def theme_table(
         codebook = codebook_at(con)
         targets = theme_targets(themes)
         rows = track_with(con, chosen, targets)
-        picked = quotes_with(con, chosen, targets, quotes, template, project.user)
+        picked = quotes_with(con, chosen, targets, quotes, template, reader=project.user)
         n_participants, _ = denominators(con)
     labels = {c.id: c.label for c in codebook.codes} if codebook else {}
     by_id = {t.id: t for t in themes}

@@ -107,7 +107,8 @@ def quotes_with(
     targets: list[Target],
     n: int = MAX_QUOTES,
     template: str = DEFAULT_TEMPLATE,
-    reader: str | None = None,
+    *,
+    reader: str | None,
 ) -> dict[tuple[str, str], list[Quote]]:
     """Quotes per (kind, id) of targets: the layer's pinned ones where any, else the
     default choice. `reader`: the bound person (`Project.user`), whose readable coders
@@ -158,7 +159,7 @@ def illustrative_quotes(
     with project.connect(read_only=True) as con:
         chosen = resolve_layer(con, layer, project.user)
         target = _target(con, target_type, target_id)
-        found = quotes_with(con, chosen, [target], n, template, project.user)
+        found = quotes_with(con, chosen, [target], n, template, reader=project.user)
         return found[(target.kind, target.id)]
 
 
