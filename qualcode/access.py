@@ -9,7 +9,8 @@ signed-in account):
 
 - a **coder** sees and changes only their own decisions: their own layer
   (`coder:NAME`), reviews, memos and undo, and their own entries of the audit
-  trail;
+  trail; the quotes pinned and matrix summaries written on that layer; and the
+  themes they created;
 - a **supervisor** also sees every coder's layer, all coders together and the
   consensus layer, the agreement report and the disagreements, and settles them
   (writes the consensus layer); supervisors manage the codebook, reliability
@@ -159,6 +160,20 @@ def check_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: st
         raise QualcodeError(
             f"'{user}' is a {role}: a coder sees only their own layer (coder:{user}), "
             f"not '{layer_name}'"
+        )
+
+
+def check_write_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: str) -> None:
+    """Refuse writing analysis (pinned quotes, matrix summaries) on a layer that is not
+    the bound person's to write on: a coder writes on `coder:<self>` only; supervisors
+    and admins also on `consensus` and `all`; nobody on another coder's layer."""
+    if user is None or layer_name == f"coder:{user}":
+        return
+    check_layer(con, user, layer_name)  # a coder: refused as for reading
+    if layer_name.startswith("coder:"):
+        raise QualcodeError(
+            f"signed in as '{user}': {layer_name} is another coder's layer; write on "
+            f"coder:{user}, consensus or all"
         )
 
 

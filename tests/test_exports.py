@@ -160,8 +160,9 @@ def test_theme_table_with_pins_subthemes_and_fewer_quotes(coded: Project) -> Non
     from qualcode.themes.catalog import create_theme, update_theme
 
     update_theme(coded, 3, "alice", central_concept="Safety comes first")
-    sub = create_theme(coded, "Safe with people", "alice", parent=3, codes=["guardians_advocates"])
-    pin_quote(coded, "theme", sub.id, seg(coded, "c.txt", 2), "alice")
+    create_theme(coded, "Safe with people", "alice", parent=3, codes=["guardians_advocates"])
+    # pinned on the consensus layer, where c2 is coded psychological_safety (art6)
+    pin_quote(coded, "theme", 3, seg(coded, "c.txt", 2), "alice")
     table = build_table(coded, "themes", "consensus", quotes=1)
     names = [row[0] for row in table.rows]
     assert names.index("Safe with people (subtheme of Life, survival and development (UNCRC "
@@ -172,10 +173,17 @@ def test_theme_table_with_pins_subthemes_and_fewer_quotes(coded: Project) -> Non
     assert art6[2].endswith("\nCentral organising concept: Safety comes first")
     # consensus: a1, b1, c2 for art6, and c1 now too through the subtheme
     assert art6[3:5] == ["3/5", 3]
-    assert art6[6].count("\n") == 0
-    assert table.rows[3][6] == (
+    assert art6[6] == (
         "\u201cI feel safe with my guardian.\u201d (young person, location 2, session 1, May 2022)"
     )
+    # the subtheme's default: c1, the only consensus segment with guardians_advocates
+    assert table.rows[3][6] == (
+        "\u201cMy guardian helps me with everything.\u201d "
+        "(young person, location 2, session 1, May 2022)"
+    )
+    # pins belong to their layer: the all layer keeps its default choice for art6
+    everyone = build_table(coded, "themes", "all", quotes=1)
+    assert everyone.rows[2][6].startswith("\u201cCollege is good")
 
 
 def test_matrix_table(coded: Project) -> None:

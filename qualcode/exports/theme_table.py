@@ -65,7 +65,7 @@ def theme_table(
         codebook = codebook_at(con)
         targets = theme_targets(themes)
         rows = track_with(con, chosen, targets)
-        picked = quotes_with(con, chosen, targets, quotes, template)
+        picked = quotes_with(con, chosen, targets, quotes, template, reader=project.user)
         n_participants, _ = denominators(con)
     labels = {c.id: c.label for c in codebook.codes} if codebook else {}
     retired = {c.id for c in codebook.codes if c.retired} if codebook else set()
@@ -100,8 +100,9 @@ def theme_table(
     notes = [
         f"Counts from the {chosen.name} layer. N = {n_participants} participants: distinct "
         "speakers per location, facilitators not counted.",
-        "Quotes: chosen by the researchers where pinned; otherwise those the most coders "
-        "coded with the theme, closest to 25 words. Facilitators are not quoted by default.",
+        f"Quotes: chosen by the researchers where pinned on the {chosen.name} layer; "
+        "otherwise those the most coders coded with the theme, closest to 25 words. "
+        "Facilitators are not quoted by default.",
     ]
     if shown_retired:
         notes.append(
