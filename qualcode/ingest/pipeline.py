@@ -184,7 +184,7 @@ def read_and_segment(
 ) -> tuple[ParsedDocument, list[Segment]]:
     """Parse (and pseudonymise) then segment one file at `unit`; InputError when it holds
     nothing to code."""
-    return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise, unit)
+    return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise, path.name, unit)
 
 
 def _read_file(path: Path, max_bytes: int | None) -> ParsedDocument:
@@ -197,12 +197,13 @@ def _segment_parsed(
     parsed: ParsedDocument,
     label: str | Path,
     pseudonymise: Pseudonymising | None = None,
+    name: str | None = None,
     unit: str = "sentence",
 ) -> tuple[ParsedDocument, list[Segment]]:
-    """Pseudonymise (when asked) then segment a parsed document at `unit`; InputError
-    naming `label` when it holds nothing to code."""
+    """Pseudonymise (when asked: the text, and the file's `name`) then segment a parsed
+    document at `unit`; InputError naming `label` when it holds nothing to code."""
     if pseudonymise is not None:
-        parsed = pseudonymise.transform(parsed)
+        parsed = pseudonymise.transform(parsed, name)
     segments = segment_document(parsed, unit)
     if not segments:
         raise InputError(label, "no text to code (every turn is empty)")
@@ -253,12 +254,20 @@ def ingest_document(
     (`stored_versions`; an upload, `known_by_source=False`, by its title in its case);
     `label` names the file in errors, the action log and the replacement log. With
     `pseudonymise`, the replacement log is saved inside the transaction, after the rows
-    are in: if saving fails, the document is rolled back. The unit of coding is the
-    project's setting, or for a new version the unit of the version it supersedes.
+    are in: if saving fails, the document is rolled back. A file's name is data too:
+    pseudonymised, the document's title, source and action-log entry are the file's own
+    name (no folder) with its detected names replaced (`Pseudonymising.stored_name`),
+    and it is known by that title in its case; only the replacement log, kept apart,
+    holds `label` as given. The unit of coding is the project's setting, or for a new
+    version the unit of the version it supersedes.
     """
     actor = recorded_as(project, actor)
     unit = read_setting(project, CODING_UNIT.key)
-    parsed, segments = _segment_parsed(parsed, label, pseudonymise, unit)
+    parsed, segments = _segment_parsed(parsed, label, pseudonymise, title, unit)
+    logged = label
+    if pseudonymise is not None:
+        title = source = logged = pseudonymise.stored_name(parsed, title)
+        known_by_source = False
     digest = content_hash(parsed.text)
     with project.transaction() as con:
         case_id = find_case(con, attributes)
@@ -293,7 +302,7 @@ def ingest_document(
             "ingest",
             {
                 "document_id": stored.id,
-                "path": label,
+                "path": logged,
                 "segments": len(segments),
                 "version": stored.version,
                 "coding_unit": unit,
