@@ -230,7 +230,10 @@ def test_codebook_table(coded: Project) -> None:
         "physical_safety", code.label, "safety", code.definition, code.full_definition,
         code.include, code.exclude, "\n".join(code.examples), code.provenance,
     ]  # fmt: skip
-    assert table.title == "Creating Stable Futures Positive Outcomes Framework (codebook version 1)"
+    assert table.title == (
+        "CSF-POF working coding frame (derived from the Creating Stable Futures Positive "
+        "Outcomes Framework) (codebook version 1)"
+    )
     assert table.notes == [
         "Groups (not applied to text themselves): art2, art3, art6, art12, barriers."
     ]
