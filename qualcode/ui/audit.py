@@ -20,8 +20,7 @@ from qualcode.ui.common import choice, run_page
 from qualcode.ui.identity import Identity
 
 COLUMNS = ["when", "who", "action", "details"]
-SHOWN = 5000
-"""Entries read at most, the newest: a project's trail holds every coding event."""
+SHOWN = 5000  # entries read at most, the newest: a project's trail holds every coding event
 
 
 def kind_of(action: str) -> str:
