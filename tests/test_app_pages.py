@@ -189,6 +189,65 @@ def test_suggestions_below_the_threshold_say_so(
         assert ("below the threshold" in line) == (score < 0.5), (code, score)
 
 
+def test_only_a_suggestion_at_the_threshold_gets_the_primary_accept_and_a(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    at = open_page(monkeypatch, demo, "code", coder="weak_a")
+    segment = at.session_state["code_current"]
+    scores = dict(
+        rows(
+            demo,
+            "SELECT code_id, score FROM suggestions WHERE segment_id = ? "
+            "AND run_id = (SELECT max(id) FROM suggestion_runs)",
+            [segment],
+        )
+    )
+    first, second, *_ = accept_keys(at)
+    assert scores[first[8:]] >= 0.5 > scores[second[8:]]  # the demo: 1.00, then 0.00s
+    top = at.button(key=first).proto
+    assert (top.type, top.shortcut) == ("primary", "a")
+    assert "code_no_accept" not in [b.key for b in at.button]
+    click(at, first)
+    assert at.session_state["code_current"] == segment
+    weak = at.button(key=second).proto
+    assert (weak.type, weak.shortcut) == ("secondary", "1")  # chosen, not one key away
+    assert all(at.button(key=k).proto.type == "secondary" for k in accept_keys(at))
+    assert "reaches the threshold (0.50), so A accepts nothing" in page_text(at)
+    assert at.button(key="code_no_accept").proto.shortcut == "a"
+    click(at, "code_no_accept")  # what A does here: says so, decides nothing
+    assert "A accepts nothing" in plain(at.info[0].value)
+    assert [e[1:3] for e in events(demo, "weak_a")] == [(first[8:], "accept")]
+    left = len(accept_keys(at))
+    assert f"N records a rejection of each of the {left} suggestions left" in page_text(at)
+    click(at, "code_skip")  # S: on, leaving them open
+    assert at.session_state["code_current"] != segment
+    assert [e[1:3] for e in events(demo, "weak_a")] == [(first[8:], "accept")]
+
+
+def test_inputs_for_a_segment_are_cleared_on_the_next(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    at = open_page(monkeypatch, demo, "code", coder="fresh")
+    first = at.session_state["code_current"]
+    at.selectbox(key="code_add_code").set_value("safety")
+    at.text_input(key="code_add_excerpt").set_value("some words")
+    at.selectbox(key="code_memo_target").set_value("safety")
+    at.text_area(key="code_memo_text").set_value("half a thought")
+    click(at, "code_skip")
+    assert at.session_state["code_current"] != first
+    assert at.selectbox(key="code_add_code").value is None
+    assert at.text_input(key="code_add_excerpt").value == ""
+    assert at.selectbox(key="code_memo_target").value == "segment"
+    assert at.text_area(key="code_memo_text").value == ""
+    at.selectbox(key="code_add_code").set_value("safety")
+    click(at, "code_back")
+    assert at.session_state["code_current"] == first
+    assert at.selectbox(key="code_add_code").value is None  # Back is a new segment too
+    click(at, "code_add")  # so Add code has nothing to add
+    assert "choose a code to add" in plain(at.error[0].value)
+    assert events(demo, "fresh") == []
+
+
 def test_reject_then_done_rejects_the_rest_and_moves_on(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
