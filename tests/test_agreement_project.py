@@ -286,6 +286,12 @@ def test_joint_absence_share_of_percent_agreement(doubled: Project) -> None:
     # absent; s3 legal present: 3 of the 5 agreements are joint absences
     assert report["overall"]["joint_absence_share"] == pytest.approx(0.6)
     assert "percent agreement runs high" in report["definitions"]["joint_absence_share"]
+    printed = subprocess.run(
+        [sys.executable, "-m", "qualcode.cli", "--db", str(doubled.path), "agreement"],
+        capture_output=True,
+        text=True,
+    )
+    assert "60% of percent agreement is joint absences" in printed.stdout, printed.stderr
     # three coders: unit 1 rated 1 0 0 (absent pairs 2, weight 1/2), unit 2 rated 1 1 -
     # (present pairs 2, weight 1): 1 / (1 + 2)
     values = np.array([[[1.0], [1.0]], [[0.0], [1.0]], [[0.0], [np.nan]]])

@@ -388,6 +388,61 @@ def test_settling_a_disagreement_adopts_a_coders_decision(
     assert "Settled" in plain(at.success[0].value)
 
 
+def test_settling_shows_the_context_and_moves_to_the_next_open_disagreement(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    from qualcode.agreement import agreement_report, disagreements, next_open
+    from qualcode.ui.markup import esc
+
+    at = open_page(monkeypatch, demo, "agreement", coder="supervisor", role="supervisor")
+    found = disagreements(demo)
+    keys = [(d.segment_id, d.code_id) for d in found]
+    first = keys[next_open(found)]
+    assert at.selectbox(key="agr_pick").value == first
+    d = found[keys.index(first)]
+    neighbours = rows(
+        demo,
+        "SELECT text FROM segments WHERE document_id = (SELECT document_id FROM segments "
+        "WHERE id = ?) AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+        [d.segment_id, d.ordinal - 2, d.ordinal + 2],
+    )
+    shown = "\n".join(h.proto.body for h in at.get("html"))
+    assert len(neighbours) > 1 and all(esc(text) in shown for (text,) in neighbours)
+    share = agreement_report(demo, ci=False)["overall"]["joint_absence_share"]
+    assert f"counts a code both coders left off a segment as agreement ({share:.0%}" in (
+        page_text(at)
+    )
+    labels = [m.label for m in at.metric]
+    assert labels.index("Percent agreement") == len(labels) - 1  # after kappa, alpha, AC1
+    form = next(f for f in at.form if f.proto.form.form_id == f"settle_{first[0]}_{first[1]}")
+    form.radio[0].set_value(f"adopt:{sorted(d.decisions)[0]}")
+    form.button[0].click().run()
+    assert not at.exception
+    after = disagreements(demo)
+    following = keys[next_open(after, first)]
+    assert following != first and at.selectbox(key="agr_pick").value == following
+    assert "Settled" in plain(at.success[0].value)
+
+
+def test_codebook_counts_and_examples_come_from_a_readable_layer(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    from qualcode.coding import code_counts
+
+    at = open_page(monkeypatch, demo, "codebook", coder="supervisor", role="supervisor")
+    assert at.selectbox(key="codebook_layer").value == "all"  # a supervisor's default
+    counts = code_counts(demo, "all")
+    busiest = max(counts, key=counts.get)
+    tree = next(h.proto.body for h in at.get("html") if "coded segments" in h.proto.body)
+    assert f"<b title='coded segments'>{counts[busiest]}</b>" in tree
+    at.selectbox(key="codebook_code").set_value(busiest).run()
+    offered = at.selectbox(key=f"example_pick_{busiest}").options
+    assert len(offered) == min(counts[busiest], 100)  # every coder's segments, not only mine
+    at.selectbox(key="codebook_layer").set_value("coder:supervisor").run()
+    assert "title='coded segments'" not in "".join(h.proto.body for h in at.get("html"))
+    assert "No segment is coded with this code in ‘My codings’ yet" in page_text(at)
+
+
 def _hostile_project(tmp_path: Path) -> Project:
     from qualcode.ingest.pipeline import ingest_paths
 
