@@ -53,6 +53,7 @@ def body(project: Project, identity: Identity) -> None:
             info.format,
             f"location {info.location}" if info.location else "",
             f"session {info.session}" if info.session else "",
+            f"group {info.group}" if info.group else "",
             info.date or "",
             f"version {info.version}" if info.version > 1 else "",
             f"{len(view.segments)} segments, {len(view.codings)} codings shown",
