@@ -67,3 +67,22 @@ def audit_trail(
         {"at": at.isoformat(sep=" "), "actor": who, "action": what, "detail": json.loads(detail)}
         for at, who, what, detail in rows
     ]
+
+
+def detail_fields(detail: dict[str, Any] | None) -> str:
+    """An entry's detail as a person reads it: `name: value` fields in the order logged,
+    empty ones left out ('segment: 3 · code: safety · source: manual'); a list or a
+    nested record stays compact JSON."""
+    fields = []
+    for name, value in (detail or {}).items():
+        if value is None or value == "":
+            continue
+        shown = (
+            json.dumps(value, ensure_ascii=False, sort_keys=True)
+            if isinstance(value, dict | list)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
+        fields.append(f"{name}: {shown}")
+    return " · ".join(fields)

@@ -1117,6 +1117,12 @@ def _print_agreement(report: dict[str, Any]) -> None:
         shown = "-" if value is None else f"{value:.3f}"
         ci = "" if interval[0] is None else f"  95% CI {interval[0]:.3f} to {interval[1]:.3f}"
         typer.echo(f"  {name:20} {shown}{ci}")
+    share = overall.get("joint_absence_share")
+    if share is not None:
+        typer.echo(
+            f"  {share:.0%} of percent agreement is joint absences (a code both left off a "
+            "segment): read it beside kappa, alpha and AC1"
+        )
     typer.echo("per code (kappa: binarised Cohen; alpha; AC1; n; prevalence):")
     for code, row in report["per_code"].items():
         cells = [

@@ -274,3 +274,41 @@ def test_agreement_subcommands_match_the_earlier_flags(doubled: Project) -> None
     assert (
         json.loads(runner.invoke(app, [*db, "table", str(table), "--json"]).stdout)["n_coders"] == 2
     )
+
+
+def test_joint_absence_share_of_percent_agreement(doubled: Project) -> None:
+    import numpy as np
+
+    from qualcode.agreement import joint_absence_share
+
+    report = agreement_report(doubled, ci=False)
+    # agreeing (segment, code) pairs: s1 safety present; s1 legal, s2 legal, s3 safety
+    # absent; s3 legal present: 3 of the 5 agreements are joint absences
+    assert report["overall"]["joint_absence_share"] == pytest.approx(0.6)
+    assert "percent agreement runs high" in report["definitions"]["joint_absence_share"]
+    printed = subprocess.run(
+        [sys.executable, "-m", "qualcode.cli", "--db", str(doubled.path), "agreement"],
+        capture_output=True,
+        text=True,
+    )
+    assert "60% of percent agreement is joint absences" in printed.stdout, printed.stderr
+    # three coders: unit 1 rated 1 0 0 (absent pairs 2, weight 1/2), unit 2 rated 1 1 -
+    # (present pairs 2, weight 1): 1 / (1 + 2)
+    values = np.array([[[1.0], [1.0]], [[0.0], [1.0]], [[0.0], [np.nan]]])
+    assert joint_absence_share(values) == pytest.approx(1 / 3)
+    assert joint_absence_share(np.array([[[1.0]], [[0.0]]])) is None  # no agreement at all
+
+
+def test_next_open_disagreement_after_a_settlement() -> None:
+    from qualcode.agreement import Disagreement, next_open
+
+    def d(segment: int, settled: str | None = None) -> Disagreement:
+        return Disagreement(segment, "safety", "t", segment, None, "", {}, settled=settled)
+
+    found = [d(1), d(2, "present"), d(3), d(4)]
+    assert next_open(found) == 0
+    assert next_open(found, (1, "safety")) == 2  # the settled one between is passed
+    assert next_open(found, (4, "safety")) == 0  # wraps round
+    assert next_open(found, (9, "other")) == 0  # not in the list: from the start
+    assert next_open([d(1, "absent"), d(2, "present")], (1, "safety")) is None
+    assert next_open([]) is None

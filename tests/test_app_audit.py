@@ -108,8 +108,10 @@ def test_audit_page_shows_actions_newest_first_filters_and_downloads(
         )[0][0]
     )
     assert table[0][1:3] == ["ben", "coding.add"]  # the newest first
-    detail = json.loads(table[0][3])
-    assert (detail["segment"], detail["code"], detail["memo"]) == (segment, "safety", memo)
+    event = rows(small, "SELECT max(id) FROM coding_events")[0][0]
+    assert table[0][3] == (  # fields to read, in the order logged; no empty start and end
+        f"event: {event} · segment: {segment} · code: safety · source: manual · memo: {memo}"
+    )
     assert [r[0] for r in table] == sorted((r[0] for r in table), reverse=True)
     ingest = next(r for r in table if r[2] == "ingest")
     assert ingest[1] == "ana" and "week.txt" in ingest[3]
@@ -122,7 +124,9 @@ def test_audit_page_shows_actions_newest_first_filters_and_downloads(
     assert f"2 of {len(before) + 1} entries" in page_text(at)
     parsed = list(csv.reader(io.StringIO(downloads["audit_download"].decode("utf-8"))))
     assert parsed[0] == COLUMNS
-    assert parsed[1:] == table
+    assert [r[:3] for r in parsed[1:]] == [r[:3] for r in table]
+    detail = json.loads(parsed[1][3])  # the file keeps the details as JSON, for tools
+    assert (detail["segment"], detail["code"]) == (segment, "safety")
 
     at.selectbox(key="audit_person").set_value(None)
     at.selectbox(key="audit_kind").set_value("coding").run()
@@ -210,3 +214,22 @@ def test_qdpx_bytes_are_the_exported_file_and_import_back(small: Project, tmp_pa
         "JOIN segments s ON s.id = c.segment_id ORDER BY ALL"
     )
     assert rows(target, coded) == rows(small, coded)
+
+
+def test_details_read_as_fields_in_the_order_logged() -> None:
+    from qualcode.audit import detail_fields
+
+    detail = {
+        "segment": 3,
+        "code": "safety",
+        "start": None,
+        "memo": "",
+        "adopted": True,
+        "files": ["a.txt", "b.txt"],
+        "counts": {"b": 2, "a": 1},
+    }
+    assert detail_fields(detail) == (
+        'segment: 3 · code: safety · adopted: true · files: ["a.txt", "b.txt"] · '
+        'counts: {"a": 1, "b": 2}'
+    )
+    assert detail_fields({}) == detail_fields(None) == ""

@@ -61,8 +61,9 @@ WATCH_RUNS = """() => {
 }"""
 
 # The Code page as shown: the segment's "title · location · session · turn N" line and
-# the open suggestions' codes, top first (false until the line is drawn: st.html content
-# can appear a moment after the run has finished).
+# the open suggestions' codes, top first, and whether the top one is the primary accept
+# (A; otherwise key 1: below the threshold) (false until the line is drawn: st.html
+# content can appear a moment after the run has finished).
 PAGE_STATE = """() => {
   const where = [...document.querySelectorAll('p.qc-meta')]
     .map(p => p.textContent.trim()).find(t => /turn \\d+$/.test(t)) || null;
@@ -73,7 +74,9 @@ PAGE_STATE = """() => {
         const code = name.slice('st-key-accept__'.length);
         if (!codes.includes(code)) codes.push(code);
       }
-  return where ? {where, codes} : false;
+  const primary = !!document.querySelector(
+    '[class*="st-key-accept__"] [data-testid="stBaseButton-primary"]');
+  return where ? {where, codes, primary} : false;
 }"""
 
 # After an action: false until a run started by it has finished and left no stale
@@ -158,7 +161,8 @@ async def _decide_loop(page, session: Session, deadline: float, rnd: random.Rand
             if kind == "next":
                 key = "n"
             else:
-                key = "x" if verb == "reject" else ("a" if i == 0 else str(i + 1))
+                top = "a" if state["primary"] else "1"  # A only at the threshold
+                key = "x" if verb == "reject" else (top if i == 0 else str(i + 1))
             await _press(page, key)
             session.keys += 1
         else:

@@ -325,3 +325,26 @@ def test_agreement_reads_need_a_supervisor(project: Project, tmp_path: Path) -> 
     assert {(d.code_id, tuple(sorted(d.decisions.items()))) for d in found} >= {
         ("housing", (("ana", "present"), ("bo", "absent")))
     }
+
+
+def test_code_counts_per_layer_and_who_may_read_them(project: Project, tmp_path: Path) -> None:
+    from qualcode.coding import code_counts
+
+    ids = _two_coders(project, tmp_path)
+    # ana: housing on 0 and 1, friends on 1, education on 2; bo: housing 0, friends 1,
+    # education 3; all: the segments either coded, each counted once
+    assert code_counts(project, "coder:ana") == {"housing": 2, "friends": 1, "education": 1}
+    assert code_counts(project, "coder:bo") == {"housing": 1, "friends": 1, "education": 1}
+    assert code_counts(project, "all") == {"housing": 2, "friends": 1, "education": 2}
+    assert code_counts(project, "consensus") == {}  # an empty layer counts nothing
+    record_decisions(project, [Decision(ids[1], "housing", "ana", "remove")])
+    assert code_counts(project, "coder:ana")["housing"] == 1
+    add_coder(project, "ana")
+    add_coder(project, "bo")
+    add_coder(project, "sue", "supervisor")
+    assert code_counts(project.as_user("sue"), "coder:ana")["education"] == 1
+    # what the Codebook page offers a supervisor as examples: any layer, not only theirs
+    offered = coded_segments(project.as_user("sue"), "coder:bo", "code", "education")
+    assert [s.segment_id for s in offered] == [ids[3]]
+    with pytest.raises(QualcodeError, match="ana"):
+        code_counts(project.as_user("ana"), "coder:bo")

@@ -189,6 +189,65 @@ def test_suggestions_below_the_threshold_say_so(
         assert ("below the threshold" in line) == (score < 0.5), (code, score)
 
 
+def test_only_a_suggestion_at_the_threshold_gets_the_primary_accept_and_a(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    at = open_page(monkeypatch, demo, "code", coder="weak_a")
+    segment = at.session_state["code_current"]
+    scores = dict(
+        rows(
+            demo,
+            "SELECT code_id, score FROM suggestions WHERE segment_id = ? "
+            "AND run_id = (SELECT max(id) FROM suggestion_runs)",
+            [segment],
+        )
+    )
+    first, second, *_ = accept_keys(at)
+    assert scores[first[8:]] >= 0.5 > scores[second[8:]]  # the demo: 1.00, then 0.00s
+    top = at.button(key=first).proto
+    assert (top.type, top.shortcut) == ("primary", "a")
+    assert "code_no_accept" not in [b.key for b in at.button]
+    click(at, first)
+    assert at.session_state["code_current"] == segment
+    weak = at.button(key=second).proto
+    assert (weak.type, weak.shortcut) == ("secondary", "1")  # chosen, not one key away
+    assert all(at.button(key=k).proto.type == "secondary" for k in accept_keys(at))
+    assert "reaches the threshold (0.50), so A accepts nothing" in page_text(at)
+    assert at.button(key="code_no_accept").proto.shortcut == "a"
+    click(at, "code_no_accept")  # what A does here: says so, decides nothing
+    assert "A accepts nothing" in plain(at.info[0].value)
+    assert [e[1:3] for e in events(demo, "weak_a")] == [(first[8:], "accept")]
+    left = len(accept_keys(at))
+    assert f"N records a rejection of each of the {left} suggestions left" in page_text(at)
+    click(at, "code_skip")  # S: on, leaving them open
+    assert at.session_state["code_current"] != segment
+    assert [e[1:3] for e in events(demo, "weak_a")] == [(first[8:], "accept")]
+
+
+def test_inputs_for_a_segment_are_cleared_on_the_next(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    at = open_page(monkeypatch, demo, "code", coder="fresh")
+    first = at.session_state["code_current"]
+    at.selectbox(key="code_add_code").set_value("safety")
+    at.text_input(key="code_add_excerpt").set_value("some words")
+    at.selectbox(key="code_memo_target").set_value("safety")
+    at.text_area(key="code_memo_text").set_value("half a thought")
+    click(at, "code_skip")
+    assert at.session_state["code_current"] != first
+    assert at.selectbox(key="code_add_code").value is None
+    assert at.text_input(key="code_add_excerpt").value == ""
+    assert at.selectbox(key="code_memo_target").value == "segment"
+    assert at.text_area(key="code_memo_text").value == ""
+    at.selectbox(key="code_add_code").set_value("safety")
+    click(at, "code_back")
+    assert at.session_state["code_current"] == first
+    assert at.selectbox(key="code_add_code").value is None  # Back is a new segment too
+    click(at, "code_add")  # so Add code has nothing to add
+    assert "choose a code to add" in plain(at.error[0].value)
+    assert events(demo, "fresh") == []
+
+
 def test_reject_then_done_rejects_the_rest_and_moves_on(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
@@ -327,6 +386,61 @@ def test_settling_a_disagreement_adopts_a_coders_decision(
     assert after[0][0] == "adjudication"
     assert after[0][1].startswith(f"adopted {adopted}'s decision; settled by supervisor")
     assert "Settled" in plain(at.success[0].value)
+
+
+def test_settling_shows_the_context_and_moves_to_the_next_open_disagreement(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    from qualcode.agreement import agreement_report, disagreements, next_open
+    from qualcode.ui.markup import esc
+
+    at = open_page(monkeypatch, demo, "agreement", coder="supervisor", role="supervisor")
+    found = disagreements(demo)
+    keys = [(d.segment_id, d.code_id) for d in found]
+    first = keys[next_open(found)]
+    assert at.selectbox(key="agr_pick").value == first
+    d = found[keys.index(first)]
+    neighbours = rows(
+        demo,
+        "SELECT text FROM segments WHERE document_id = (SELECT document_id FROM segments "
+        "WHERE id = ?) AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+        [d.segment_id, d.ordinal - 2, d.ordinal + 2],
+    )
+    shown = "\n".join(h.proto.body for h in at.get("html"))
+    assert len(neighbours) > 1 and all(esc(text) in shown for (text,) in neighbours)
+    share = agreement_report(demo, ci=False)["overall"]["joint_absence_share"]
+    assert f"counts a code both coders left off a segment as agreement ({share:.0%}" in (
+        page_text(at)
+    )
+    labels = [m.label for m in at.metric]
+    assert labels.index("Percent agreement") == len(labels) - 1  # after kappa, alpha, AC1
+    form = next(f for f in at.form if f.proto.form.form_id == f"settle_{first[0]}_{first[1]}")
+    form.radio[0].set_value(f"adopt:{sorted(d.decisions)[0]}")
+    form.button[0].click().run()
+    assert not at.exception
+    after = disagreements(demo)
+    following = keys[next_open(after, first)]
+    assert following != first and at.selectbox(key="agr_pick").value == following
+    assert "Settled" in plain(at.success[0].value)
+
+
+def test_codebook_counts_and_examples_come_from_a_readable_layer(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    from qualcode.coding import code_counts
+
+    at = open_page(monkeypatch, demo, "codebook", coder="supervisor", role="supervisor")
+    assert at.selectbox(key="codebook_layer").value == "all"  # a supervisor's default
+    counts = code_counts(demo, "all")
+    busiest = max(counts, key=counts.get)
+    tree = next(h.proto.body for h in at.get("html") if "coded segments" in h.proto.body)
+    assert f"<b title='coded segments'>{counts[busiest]}</b>" in tree
+    at.selectbox(key="codebook_code").set_value(busiest).run()
+    offered = at.selectbox(key=f"example_pick_{busiest}").options
+    assert len(offered) == min(counts[busiest], 100)  # every coder's segments, not only mine
+    at.selectbox(key="codebook_layer").set_value("coder:supervisor").run()
+    assert "title='coded segments'" not in "".join(h.proto.body for h in at.get("html"))
+    assert "No segment is coded with this code in ‘My codings’ yet" in page_text(at)
 
 
 def _hostile_project(tmp_path: Path) -> Project:

@@ -227,7 +227,7 @@ def test_codings_table(coded: Project) -> None:
 def test_codebook_table(coded: Project) -> None:
     table = build_table(coded, "codebook")
     codebook = current_codebook(coded)
-    assert len(table.rows) == len(codebook.active()) == 32
+    assert len(table.rows) == len(codebook.active()) == 44
     assert table.columns == [
         "Code", "Label", "Parent", "Definition", "Full definition", "Include", "Exclude",
         "Examples", "Provenance",
@@ -238,7 +238,10 @@ def test_codebook_table(coded: Project) -> None:
         "physical_safety", code.label, "safety", code.definition, code.full_definition,
         code.include, code.exclude, "\n".join(code.examples), code.provenance,
     ]  # fmt: skip
-    assert table.title == "Creating Stable Futures Positive Outcomes Framework (codebook version 1)"
+    assert table.title == (
+        "CSF-POF working coding frame (derived from the Creating Stable Futures Positive "
+        "Outcomes Framework) (codebook version 1)"
+    )
     assert table.notes == [
         "Groups (not applied to text themselves): art2, art3, art6, art12, barriers."
     ]
@@ -314,7 +317,7 @@ def test_export_commands(coded: Project, tmp_path: Path) -> None:
                  "coder:bob", "--rows", "session", "--columns", "code")  # fmt: skip
     assert result.exit_code == 0 and load_workbook(tmp_path / "m.xlsx").sheetnames == ["Matrix"]
     result = run(coded, "export", "codebook", "-o", str(tmp_path / "cb.md"))
-    assert result.exit_code == 0 and (tmp_path / "cb.md").read_text().startswith("## Creating")
+    assert result.exit_code == 0 and (tmp_path / "cb.md").read_text().startswith("## CSF-POF")
     result = run(coded, "export", "figures", "-o", str(tmp_path / "figs"), "--layer", "all",
                  "--json")  # fmt: skip
     assert json.loads(result.output)["files"][0] == "code-frequency.png"
@@ -366,7 +369,7 @@ def test_themes_commands(coded: Project) -> None:
     listed = json.loads(run(coded, "themes", "list", "--json").output)
     assert [t["id"] for t in listed["themes"]] == [1, 2, 3, 4, 5]
     assert run(coded, "themes", "list").output.splitlines()[2] == (
-        "  3  [candidate] Life, survival and development (UNCRC Article 6) (9 codes)"
+        "  3  [candidate] Life, survival and development (UNCRC Article 6) (14 codes)"
     )
     again = json.loads(run(coded, "themes", "framework", "--as", "bob", "--json").output)
     assert (again["created"], again["existing"]) == ([], [1, 2, 3, 4, 5])

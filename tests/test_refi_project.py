@@ -371,7 +371,7 @@ def test_round_trip_into_an_empty_project_is_exact(
     report = import_qdpx(target, out, positions=unit)
     assert report.to_json() == {
         "documents": 3,
-        "codes": 32,
+        "codes": 44,
         "coders": 3,
         "codings": 16,
         "memos": 5,
@@ -691,7 +691,7 @@ def test_cli_exports_and_imports(source_project: Project, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "documents": 3,
-        "codes": 32,
+        "codes": 44,
         "coders": 3,
         "codings": 16,
         "memos": 5,
@@ -714,13 +714,13 @@ def test_export_needs_something_and_a_codebook_alone_is_valid(
     assert not (tmp_path / "empty.qdpx").exists()
     load_codebook(project, REPO_ROOT / "codebook" / "csf-pof.yaml")
     report = export_qdpx(project, tmp_path / "codebook.qdpx")
-    assert (report.documents, report.codes, report.codings, report.coders) == (0, 32, 0, 0)
+    assert (report.documents, report.codes, report.codings, report.coders) == (0, 44, 0, 0)
     root = qde_of(tmp_path / "codebook.qdpx")
     assert PROJECT_XSD.validate(root), PROJECT_XSD.error_log.last_error
     target = Project.init(tmp_path / "t.duckdb")
     assert import_qdpx(target, tmp_path / "codebook.qdpx").to_json() == {
         "documents": 0,
-        "codes": 32,
+        "codes": 44,
         "coders": 0,
         "codings": 0,
         "memos": 0,

@@ -208,3 +208,30 @@ def test_queue_filters_location_session_sample_and_unreviewed(
         and suggested[0] not in untouched
         and untouched == partly - {suggested[0]}
     )
+
+
+def test_trail_back_back_next_returns_to_the_segments_stepped_back_from() -> None:
+    from qualcode.coding import Trail
+
+    trail = Trail()
+    current = 1
+    for following in (2, 3):  # seen 1, 2, now on 3
+        assert trail.forward(current) is None  # nothing stepped back from: a new one
+        current = following
+    current = trail.back(current)
+    assert current == 2
+    current = trail.back(current)
+    assert current == 1 and trail.back(current) == 1  # nothing before the first
+    assert trail.forward(current) == 2  # B, B, N: back to 2, not past 2 and 3
+    assert trail.forward(2) == 3
+    assert trail.forward(3) is None  # then new segments again
+    assert trail.past == [1, 2, 3] and trail.ahead == []
+
+
+def test_trail_jump_to_an_undone_segment_comes_back() -> None:
+    from qualcode.coding import Trail
+
+    trail = Trail(past=[1, 2], ahead=[])
+    assert trail.jump(3, 2) == 2  # undo on 3 reopened 2, the segment seen before
+    assert trail.past == [1] and trail.forward(2) == 3
+    assert trail.jump(4, 4) == 4 and trail.ahead == []  # same segment: nothing moves

@@ -158,3 +158,21 @@ def test_location_session_and_unreviewed_filters(project: Project, tmp_path: Pat
     everything = {i.segment_id for i in review_queue(project, "ana", limit=10)}
     untouched = {i.segment_id for i in review_queue(project, "ana", unreviewed_only=True, limit=10)}
     assert ids[0] in everything and untouched == everything - {ids[0]}
+
+
+def test_one_key_accepts_only_a_suggestion_at_or_above_the_threshold() -> None:
+    from dataclasses import dataclass
+
+    from qualcode.suggest import THRESHOLD, is_predicted, primary_suggestion
+
+    @dataclass
+    class Scored:
+        code_id: str
+        score: float
+
+    weak, strong, edge = Scored("a", 0.04), Scored("b", 0.81), Scored("c", THRESHOLD)
+    assert primary_suggestion([weak, strong]) is strong  # the best, wherever it stands
+    assert primary_suggestion([weak]) is None  # 0.04: below, no one-key accept
+    assert primary_suggestion([weak, edge]) is edge  # at the threshold counts
+    assert primary_suggestion([]) is None
+    assert is_predicted(0.5) and not is_predicted(0.4999) and THRESHOLD == 0.5

@@ -230,8 +230,8 @@ def test_two_coded_sentences_of_one_turn_are_one_quote_and_one_excerpt(
 
 def test_a_pinned_quote_shows_its_turn_too(waiting: Project) -> None:
     ids = {o: sid for sid, o, _, _ in _segments(waiting, "t.txt")}
-    _code(waiting, 4, layers=("alice",))
-    pin_quote(waiting, "theme", 1, ids[4], "alice")
+    _code(waiting, 4)
+    pin_quote(waiting, "theme", 1, ids[4], "alice")  # on the consensus layer
     [quote] = illustrative_quotes(waiting, "theme", 1)
     assert quote.pinned and quote.segment_id == ids[4]
     assert [tuple(p) for p in quote.parts] == [

@@ -1,7 +1,7 @@
 """Inter-coder agreement: statistics on a coders x units matrix, and ratings tables."""
 
-from qualcode.agreement.adjudication import Disagreement, disagreements, settle
-from qualcode.agreement.report import BY_CHOICES, agreement_report
+from qualcode.agreement.adjudication import Disagreement, disagreements, next_open, settle
+from qualcode.agreement.report import BY_CHOICES, agreement_report, joint_absence_share
 from qualcode.agreement.sampling import Sample, create_sample, sample_segment_ids
 from qualcode.agreement.stats import (
     LEVELS,
@@ -61,9 +61,11 @@ __all__ = [
     "fleiss_components",
     "fleiss_kappa",
     "gwet_ac1",
+    "joint_absence_share",
     "krippendorff_alpha",
     "krippendorff_alpha_sets",
     "light_kappa",
+    "next_open",
     "pairable_units",
     "percent_agreement",
     "randolph_kappa",

@@ -130,6 +130,19 @@ def disagreements(
     return sorted(result, key=lambda d: (d.code_id, d.document, d.ordinal))
 
 
+def next_open(found: list[Disagreement], after: tuple[int, str] | None = None) -> int | None:
+    """The position in `found` of the disagreement to settle next: the first not yet
+    settled after the (segment, code) `after` (from the start when None or not in the
+    list), wrapping round; None when every one is settled."""
+    keys = [(d.segment_id, d.code_id) for d in found]
+    start = keys.index(after) + 1 if after in keys else 0
+    for step in range(len(found)):
+        position = (start + step) % len(found)
+        if found[position].settled is None:
+            return position
+    return None
+
+
 def settle(
     project: Project,
     segment_id: int,

@@ -7,6 +7,9 @@ Definitions reported with every figure:
 - the overall figures pool codes: each (segment, code) pair is one rating unit,
   over the codes at least one of the coders applied (a code nobody used would
   only add absent-absent pairs and inflate agreement);
+- the joint-absence share is the part of percent agreement that is coders agreeing
+  a code is absent; most codes are absent from most segments, so percent agreement
+  runs high, and the chance-corrected figures are the ones to read;
 - confidence intervals are percentile bootstraps that resample whole segments
   (a segment's codes stay together), with a fixed seed so reruns agree.
 """
@@ -34,6 +37,9 @@ DEFINITIONS = {
     "per_code_kappa": "Cohen's kappa on present/absent of the code (binarised), "
     "segments both coders reviewed",
     "fleiss_kappa": "complete units only (every coder reviewed the segment)",
+    "joint_absence_share": "the part of percent agreement that is coders agreeing a code is "
+    "absent: most codes are absent from most segments, so percent agreement runs high; "
+    "kappa, alpha and AC1 correct for the agreement chance alone gives",
     "ci95": "percentile bootstrap over segments (a segment's codes stay together), seed 0",
     "rare": f"fewer than {RARE_POSITIVES} present ratings: kappa is unstable",
 }
@@ -55,6 +61,22 @@ def _figures(summed: np.ndarray, n_coders: int) -> list[dict[str, float | None]]
             row["cohen_kappa"] = None
         rows.append(row)
     return rows
+
+
+def joint_absence_share(values: np.ndarray) -> float | None:
+    """Of the observed agreement (pairable-value weighted, as percent agreement), the
+    share that is agreeing pairs of absent ratings; None without agreeing pairs.
+
+    values: coders x segments x codes, 1 present, 0 absent, NaN unreviewed. A unit
+    rated by n coders, k of them present, holds k(k-1) agreeing ordered pairs of
+    presents and (n-k)(n-k-1) of absents, each weighted 1/(n-1).
+    """
+    n = (~np.isnan(values)).sum(axis=0).astype(float)
+    k = np.nansum(values, axis=0)
+    weight = np.where(n >= 2, 1.0 / np.maximum(n - 1.0, 1.0), 0.0)
+    absent = float((weight * (n - k) * (n - k - 1)).sum())
+    present = float((weight * k * (k - 1)).sum())
+    return None if absent + present == 0 else round(absent / (absent + present), 6)
 
 
 def _pairable_segments(values: np.ndarray) -> int:
@@ -121,6 +143,7 @@ def agreement_report(
     per_segment, per_code = totals(values)
     n_coders = len(layers.coders)
     overall: dict[str, Any] = _figures(per_segment.sum(axis=0), n_coders)[0]
+    overall["joint_absence_share"] = joint_absence_share(values)
     overall["ci95"] = (
         bootstrap_intervals(values, n_boot, seed, per_segment=per_segment) if ci else None
     )

@@ -25,11 +25,13 @@ from qualcode.coding.memos import Memo, add_memo, memos_for
 from qualcode.coding.progress import acceptance_rates, review_progress
 from qualcode.coding.retrieve import (
     DocumentView,
+    code_counts,
     document_view,
     list_documents,
     segment_context,
 )
 from qualcode.coding.state import refresh_coding_state
+from qualcode.coding.trail import Trail
 from qualcode.coding.undo import Undone, undo_last
 
 __all__ = [
@@ -42,10 +44,12 @@ __all__ = [
     "Layer",
     "Memo",
     "SegmentCard",
+    "Trail",
     "Undone",
     "acceptance_rates",
     "add_memo",
     "append_decisions",
+    "code_counts",
     "document_view",
     "excerpt_span",
     "filter_options",

@@ -121,3 +121,21 @@ def segment_context(
             [document_id, ordinal - before, ordinal + after],
         ).fetchall()
     return [SegmentRow(*r) for r in rows]
+
+
+def code_counts(project: Project, layer: str) -> dict[str, int]:
+    """Coded segments per code in a layer, over the current documents: the counts shown
+    beside a codebook's codes. Codes with none are left out; a layer the project's
+    person may not read is refused (`qualcode.access`)."""
+    chosen = parse_layer(layer)
+    condition, params = chosen.predicate("k.coder")
+    with project.connect(read_only=True) as con:
+        check_layer(con, project.user, chosen.name)
+        found = con.execute(
+            "SELECT k.code_id, count(DISTINCT k.segment_id) FROM codings k "
+            "JOIN segments s ON s.id = k.segment_id "
+            "JOIN current_documents d ON d.id = s.document_id "
+            f"WHERE {condition} GROUP BY k.code_id",
+            params,
+        ).fetchall()
+    return {code: int(count) for code, count in found}

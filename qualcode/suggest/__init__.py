@@ -8,7 +8,7 @@ Modules: `config` (project model setting), `embedder` (sentence model or TF-IDF)
 `evaluate`. Heavy libraries load inside functions, so importing this is cheap.
 """
 
-from qualcode.suggest.calibration import THRESHOLD
+from qualcode.suggest.calibration import THRESHOLD, is_predicted, primary_suggestion
 from qualcode.suggest.config import configure_model, configured_model
 from qualcode.suggest.evaluate import evaluate
 from qualcode.suggest.queue import QueuedSuggestion, QueueItem, review_queue
@@ -22,6 +22,8 @@ __all__ = [
     "configure_model",
     "configured_model",
     "evaluate",
+    "is_predicted",
+    "primary_suggestion",
     "review_queue",
     "suggest",
 ]

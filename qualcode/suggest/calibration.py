@@ -22,7 +22,9 @@ that 0.5.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -35,6 +37,26 @@ PRIOR_STRENGTH = 1.0  # L2 pull toward the zero-shot weights (in units of one de
 # Allowed signs per feature: similarity, margin, accepted_gain and classifier only raise
 # a score, rejected_gain only lowers it.
 _BOUNDS = [(0.0, None), (0.0, None), (0.0, None), (None, 0.0), (0.0, None)]
+
+
+class Scored(Protocol):
+    score: float
+
+
+S = TypeVar("S", bound=Scored)
+
+
+def is_predicted(score: float) -> bool:
+    """Whether a calibrated score predicts the code: at or above THRESHOLD."""
+    return bool(score >= THRESHOLD)
+
+
+def primary_suggestion(suggestions: Sequence[S]) -> S | None:
+    """The suggestion one key press may accept: the best scored, when it reaches the
+    threshold; None otherwise. Below the threshold the model itself predicts the code
+    does not apply, so such a suggestion is accepted only by choosing it."""
+    best = max(suggestions, key=lambda s: s.score, default=None)
+    return best if best is not None and is_predicted(best.score) else None
 
 
 @dataclass(frozen=True)

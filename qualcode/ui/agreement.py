@@ -9,21 +9,30 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from qualcode.agreement import BY_CHOICES, Disagreement, agreement_report, disagreements, settle
+from qualcode.agreement import (
+    BY_CHOICES,
+    Disagreement,
+    agreement_report,
+    disagreements,
+    next_open,
+    settle,
+)
+from qualcode.coding import segment_context
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import choice, one_line, reporting, run_page, show_success, success_next_run
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.markup import esc, md
+from qualcode.ui.markup import esc, md, text_html, turns_html
 
 S_FLASH = "agreement_flash"
+S_SETTLED = "agreement_settled"  # the (segment, code) just settled: the next is shown
 STATS = {
-    "percent_agreement": "Percent agreement",
     "cohen_kappa": "Cohen's kappa",
     "fleiss_kappa": "Fleiss' kappa",
     "krippendorff_alpha": "Krippendorff's alpha",
     "gwet_ac1": "Gwet's AC1",
+    "percent_agreement": "Percent agreement",
 }
 
 
@@ -41,6 +50,13 @@ def _overall(report: dict[str, Any]) -> None:
         col.metric(STATS[key], _fmt(overall[key]))
         if low is not None:
             col.caption(f"95% CI {_fmt(low)} – {_fmt(high)}")
+    share = overall.get("joint_absence_share")
+    if overall.get("percent_agreement") is not None and share is not None:
+        st.caption(
+            f"Percent agreement counts a code both coders left off a segment as agreement "
+            f"({share:.0%} of the agreement here), so it runs high; kappa, alpha and AC1 "
+            "correct for chance and are the figures to report."
+        )
     st.caption(
         md(
             f"Unit: {report['unit']}. {report['n_units']} segments reviewed by two or more of "
@@ -85,9 +101,11 @@ def _describe(d: Disagreement) -> str:
 
 
 def _settle_one(project: Project, identity: Identity, d: Disagreement) -> None:
+    turns = segment_context(project, d.segment_id)  # the neighbouring turns, as on Code
+    st.html(text_html(f"{d.document} · turn {d.ordinal + 1} · code {d.code_id}"))
+    st.html(turns_html([(t.speaker, t.text, t.id == d.segment_id) for t in turns]))
     st.html(
-        f"<p><b>{esc(d.speaker or '')}</b> {esc(d.text)}</p>"
-        + "".join(f"<p>{esc(c)}: <b>{esc(v)}</b></p>" for c, v in sorted(d.decisions.items()))
+        "".join(f"<p>{esc(c)}: <b>{esc(v)}</b></p>" for c, v in sorted(d.decisions.items()))
         + "".join(f"<p><i>{esc(m['coder'])}: {esc(m['memo'])}</i></p>" for m in d.memos)
     )
     adopt_options = [f"adopt:{coder}" for coder in sorted(d.decisions)]
@@ -113,6 +131,7 @@ def _settle_one(project: Project, identity: Identity, d: Disagreement) -> None:
                 else:
                     settle(project, d.segment_id, d.code_id, identity.name,
                            decision=chosen, reason=reason)  # fmt: skip
+                st.session_state[S_SETTLED] = (d.segment_id, d.code_id)
                 success_next_run(
                     S_FLASH,
                     f"Settled {d.code_id} on segment {d.segment_id} in the consensus layer.",
@@ -168,12 +187,16 @@ def body(project: Project, identity: Identity) -> None:
         ]
     )
     st.dataframe(table, hide_index=True, height=240)
-    first_open = next((i for i, d in enumerate(found) if d.settled is None), 0)
+    keys = [(d.segment_id, d.code_id) for d in found]
+    if S_SETTLED in st.session_state or st.session_state.get("agr_pick") not in keys:
+        following = next_open(found, st.session_state.pop(S_SETTLED, None))
+        if following is None:
+            st.success("Every disagreement here is settled.")
+        st.session_state["agr_pick"] = keys[following or 0]
     picked = st.selectbox(
-        "Settle", range(len(found)), index=first_open,
-        format_func=lambda i: _describe(found[i]), key="agr_pick",
+        "Settle", keys, format_func=lambda k: _describe(found[keys.index(k)]), key="agr_pick",
     )  # fmt: skip
-    _settle_one(project, identity, found[picked])
+    _settle_one(project, identity, found[keys.index(picked)])
 
 
 run_page(body)

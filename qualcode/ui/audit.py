@@ -13,15 +13,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from qualcode.audit import audit_trail
+from qualcode.audit import audit_trail, detail_fields
 from qualcode.exports import Table, render
 from qualcode.store import Project
 from qualcode.ui.common import choice, run_page
 from qualcode.ui.identity import Identity
 
 COLUMNS = ["when", "who", "action", "details"]
-SHOWN = 5000
-"""Entries read at most, the newest: a project's trail holds every coding event."""
+SHOWN = 5000  # entries read at most, the newest: a project's trail holds every coding event
 
 
 def kind_of(action: str) -> str:
@@ -29,21 +28,25 @@ def kind_of(action: str) -> str:
     return action.split(".", 1)[0]
 
 
-def entry_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
-    """Audit entries as plain-text rows (when, who, action, details), in their order."""
+def entry_rows(entries: list[dict[str, Any]], as_fields: bool = True) -> list[list[str]]:
+    """Audit entries as plain-text rows (when, who, action, details), in their order:
+    details as fields to read (`qualcode.audit.detail_fields`), or as JSON for a file
+    other tools read."""
     return [
         [
             e["at"][:19],
             e["actor"],
             e["action"],
-            json.dumps(e["detail"], ensure_ascii=False, sort_keys=True),
+            detail_fields(e["detail"])
+            if as_fields
+            else json.dumps(e["detail"], ensure_ascii=False, sort_keys=True),
         ]
         for e in entries
     ]
 
 
 def trail_csv(rows: list[list[str]]) -> bytes:
-    """The rows shown, as CSV (through the exports' one CSV renderer)."""
+    """Rows as CSV (through the exports' one CSV renderer)."""
     return render(Table("Audit trail", COLUMNS, list(rows)), "csv")
 
 
@@ -88,7 +91,7 @@ def body(project: Project, identity: Identity) -> None:
     st.dataframe(pd.DataFrame(rows, columns=COLUMNS), hide_index=True)
     st.download_button(
         f"Download these {len(rows)} entries (CSV)",
-        data=trail_csv(rows),
+        data=trail_csv(entry_rows(chosen, as_fields=False)),  # JSON details: for tools
         file_name="audit.csv",
         mime="text/csv",
         key="audit_download",

@@ -19,6 +19,7 @@ from qualcode.coding import (
     Decision,
     Filters,
     SegmentCard,
+    Trail,
     add_memo,
     excerpt_span,
     mark_reviewed,
@@ -30,7 +31,7 @@ from qualcode.coding import (
 )
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
-from qualcode.suggest import THRESHOLD, review_queue
+from qualcode.suggest import THRESHOLD, is_predicted, primary_suggestion, review_queue
 from qualcode.ui import cache
 from qualcode.ui.common import choice, one_line, run_page
 from qualcode.ui.identity import Identity
@@ -46,18 +47,46 @@ KIND_NAMES = {
     "example": "an example",
 }
 
+# Shortcut keys are ignored while a text field has the focus, and a sidebar selectbox
+# keeps it after a choice: the page takes it back so the keys work again at once.
+# A fixed script (no data in it), the one place the app runs JavaScript.
+RETURN_FOCUS = (
+    "<script>(() => { const el = document.activeElement;"
+    " if (el && el.closest('[data-testid=\"stSidebar\"]')) el.blur(); })();</script>"
+)
+
 QUEUE_PAGE = 20  # upcoming queue segments kept in the session between queue reads
 
 S_CURRENT = "code_current"
 S_SKIPPED = "code_skipped"
 S_UPCOMING = "code_upcoming"
-S_HISTORY = "code_history"
+S_TRAIL = "code_trail"
 S_FILTERS = "code_filter_signature"
 S_FLASH = "code_flash"
+S_INPUTS_FOR = "code_inputs_segment"
+# What each per-segment input holds on a segment just shown: nothing typed or chosen
+# for one segment may carry over to the next.
+SEGMENT_INPUTS: dict[str, Any] = {
+    "code_add_code": None,
+    "code_add_excerpt": "",
+    "code_memo_target": "segment",
+    "code_memo_text": "",
+}
 
 
 def _flash(kind: str, message: str) -> None:
     st.session_state[S_FLASH] = (kind, message)
+
+
+def _trail() -> Trail:
+    return st.session_state.setdefault(S_TRAIL, Trail())
+
+
+def _clear_inputs_on_a_new_segment(current: int | None) -> None:
+    """Empty the add-a-code and memo inputs when the segment shown changes."""
+    if st.session_state.get(S_INPUTS_FOR) != current:
+        st.session_state[S_INPUTS_FOR] = current
+        st.session_state.update(SEGMENT_INPUTS)
 
 
 def _act(work: Callable[[], str | None]) -> None:
@@ -144,16 +173,15 @@ def _move(
     current = st.session_state.get(S_CURRENT)
     if skip and current is not None:
         st.session_state.setdefault(S_SKIPPED, []).append(current)
-    if current is not None:
-        st.session_state.setdefault(S_HISTORY, []).append(current)
-    st.session_state[S_CURRENT] = _next_id(project, identity, mode, order, filters, current)
+    following = _trail().forward(current)  # first the segments stepped back from
+    if following is None:
+        following = _next_id(project, identity, mode, order, filters, current)
+    st.session_state[S_CURRENT] = following
     return None
 
 
 def _back() -> None:
-    history: list[int] = st.session_state.get(S_HISTORY, [])
-    if history:
-        st.session_state[S_CURRENT] = history.pop()
+    st.session_state[S_CURRENT] = _trail().back(st.session_state.get(S_CURRENT))
 
 
 def _decide(project: Project, decisions: list[Decision], message: str) -> str:
@@ -166,7 +194,7 @@ def _undo(project: Project, identity: Identity) -> str:
     if done is None:
         return "Nothing to undo."
     segment_id = done.targets[0][0]
-    st.session_state[S_CURRENT] = segment_id
+    st.session_state[S_CURRENT] = _trail().jump(st.session_state.get(S_CURRENT), segment_id)
     actions = ", ".join(f"{action} {code}" for _, code, action in done.targets)
     return f"Undone: {actions} (segment {segment_id})."
 
@@ -181,7 +209,7 @@ def _add_code(project: Project, identity: Identity, card: SegmentCard) -> str:
     record_decision(
         project, Decision(card.segment_id, code_id, identity.name, "add", start=start, end=end)
     )
-    st.session_state["code_add_excerpt"] = ""
+    st.session_state.update(code_add_code=None, code_add_excerpt="")
     where = f"“{card.text[start - card.start : end - card.start]}”" if span else "the segment"
     return f"Added {code_id} to {where}."
 
@@ -224,11 +252,14 @@ def _suggestions(
     project: Project, identity: Identity, card: SegmentCard, index: dict[str, Code]
 ) -> None:
     open_ones = card.open_suggestions()
+    primary = primary_suggestion(open_ones)
     st.markdown("**Suggested codes**")
     if not card.suggestions:
         st.caption("No suggestions for this segment (run suggest from the Import page).")
     elif not open_ones:
         st.caption("You have decided every suggestion here.")
+    if primary is None:
+        _no_primary_accept(card, open_ones)
     for position, s in enumerate(open_ones, start=1):
         with st.container(border=True):
             left, mid, right = st.columns([6, 1.2, 1.2], vertical_alignment="center")
@@ -236,7 +267,7 @@ def _suggestions(
                 st.html(
                     f"<div><b>{position}. {esc(s.label)}</b> "
                     f"<span class='qc-meta'>({esc(s.code_id)}) score {s.score:.2f}"
-                    f"{' · below the threshold' if s.score < THRESHOLD else ''}</span><br>"
+                    f"{'' if is_predicted(s.score) else ' · below the threshold'}</span><br>"
                     f"<span class='qc-meta'>{_evidence(s.evidence_kind, s.evidence)}</span></div>"
                 )
             accept = Decision(
@@ -248,11 +279,11 @@ def _suggestions(
             mid.button(
                 "Accept",
                 key=f"accept__{s.code_id}",
-                type="primary" if position == 1 else "secondary",
+                type="primary" if s is primary else "secondary",
                 on_click=_act,
                 args=(lambda d=accept, s=s: _decide(project, [d], f"Accepted {s.code_id}."),),
                 width="stretch",
-                shortcut="A" if position == 1 else (str(position) if position <= 9 else None),
+                shortcut="A" if s is primary else (str(position) if position <= 9 else None),
             )
             right.button(
                 "Reject",
@@ -267,6 +298,25 @@ def _suggestions(
     refused = [s.label for s in card.suggestions if s.state == "refused"]
     if refused:
         st.caption(md("You rejected: " + "; ".join(refused)))
+
+
+def _no_primary_accept(card: SegmentCard, open_ones: list) -> None:
+    """No suggestion reaches the threshold (or none is left): A accepts nothing here,
+    and pressing it says so rather than doing nothing silently."""
+    if open_ones:
+        why = (
+            f"No suggestion here reaches the threshold ({THRESHOLD:.2f}), so A accepts "
+            "nothing: accept one with its own Accept button or number key if it applies."
+        )
+        st.caption(why)
+    elif card.suggestions:
+        why = "No suggestion is left to accept here: add a code below if one applies."
+    else:
+        why = "This segment has no suggestions: add a code below if one applies."
+    st.button(
+        "A accepts nothing here", key="code_no_accept", type="tertiary", shortcut="A",
+        on_click=_flash, args=("info", why),
+    )  # fmt: skip
 
 
 def _own_codings(project: Project, identity: Identity, card: SegmentCard) -> None:
@@ -360,11 +410,11 @@ def _navigation(
     cols[1].button(
         "Skip", key="code_skip", on_click=_act, shortcut="S",
         args=(lambda: _move(project, identity, mode, order, filters, skip=True),),
-        help="Leave this segment undecided for now.",
+        help="Move on and record nothing more: suggestions left stay open.",
     )  # fmt: skip
     cols[2].button(
         "Back", key="code_back", on_click=_back, shortcut="B",
-        disabled=not st.session_state.get(S_HISTORY),
+        disabled=not _trail().past,
     )  # fmt: skip
     cols[3].button(
         "Undo last decision", key="code_undo", on_click=_act, shortcut="U",
@@ -376,11 +426,29 @@ def _navigation(
             f"Unskip {len(skipped)}", key="code_unskip",
             on_click=lambda: st.session_state.update({S_SKIPPED: [], S_UPCOMING: []}),
         )  # fmt: skip
+    st.caption(md(_what_next_does(card, [s.label for s in open_ones])))
     st.caption(
-        "Keys: A accept the top suggestion · 2–9 accept that one · X reject the top · "
-        "N done, next · S skip · B back · U undo (ignored while typing in a field). "
-        "Or Tab through the buttons and press Enter."
+        "Keys: A accept the top suggestion when it reaches the threshold · 2–9 accept that "
+        "one (1 too, when A does not) · X reject the top · N done, next · S skip · B back · "
+        "U undo. Keys do nothing while you type in a field: click the segment's text to "
+        "use them again. Or Tab through the buttons and press Enter."
     )
+
+
+def _what_next_does(card: SegmentCard, left: list[str]) -> str:
+    """What N and S would record on this segment, in words."""
+    if left:
+        which = "; ".join(left)
+        return (
+            f"N records a rejection of each of the {len(left)} suggestions left ({which}) "
+            "and moves on. S moves on without deciding them: they stay open."
+        )
+    if not card.reviewed:
+        return (
+            "N records that you reviewed this segment and no code applies, and moves on. "
+            "S moves on and records nothing."
+        )
+    return "N and S move on; nothing more is recorded."
 
 
 def body(project: Project, identity: Identity) -> None:
@@ -394,13 +462,18 @@ def body(project: Project, identity: Identity) -> None:
     mode, order, filters = _sidebar_filters(project, codes)
     signature: Any = (mode, order, filters)
     if st.session_state.get(S_FILTERS) != signature:
+        if st.session_state.get(S_FILTERS) is not None:  # a sidebar control changed
+            with st.sidebar:
+                st.html(RETURN_FOCUS, unsafe_allow_javascript=True)
         st.session_state[S_FILTERS] = signature
         st.session_state[S_SKIPPED] = []
         st.session_state[S_UPCOMING] = []
+        st.session_state[S_TRAIL] = Trail()
         st.session_state[S_CURRENT] = _next_id(project, identity, mode, order, filters, None)
     flash = st.session_state.pop(S_FLASH, None)
     if flash:
-        (st.error if flash[0] == "error" else st.success)(md(flash[1]))
+        show = {"error": st.error, "info": st.info}.get(flash[0], st.success)
+        show(md(flash[1]))
     current = st.session_state.get(S_CURRENT)
     if current is None:
         st.info("Nothing left to review with these filters.")
@@ -414,6 +487,7 @@ def body(project: Project, identity: Identity) -> None:
         st.button("Undo last decision", key="code_undo", on_click=_act,
                   args=(lambda: _undo(project, identity),))  # fmt: skip
         return
+    _clear_inputs_on_a_new_segment(current)
     card = segment_card(project, identity.name, current)
     where = " · ".join(
         part

@@ -1,10 +1,12 @@
-"""Codebook: browse the hierarchy, edit a code (each change is a new codebook version),
-add a coded segment as an example, retire a code, import and export YAML and .qdc."""
+"""Codebook: browse the hierarchy with each code's coded segments in a chosen layer, edit
+a code (each change is a new codebook version), add a coded segment of any layer the
+reader may read as an example, retire a code, import and export YAML and .qdc."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from qualcode.access import visible_layers
 from qualcode.codebook import (
     Code,
     Codebook,
@@ -15,18 +17,20 @@ from qualcode.codebook import (
     retire_code,
 )
 from qualcode.codebook_files import codebook_file, load_codebook_file
+from qualcode.coding import code_counts
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.themes import coded_segments
 from qualcode.ui import cache
 from qualcode.ui.common import reporting, run_page, show_success, success_next_run
-from qualcode.ui.identity import Identity
+from qualcode.ui.identity import Identity, coders
+from qualcode.ui.layer_picker import analysis_default, layer_label
 from qualcode.ui.markup import STYLE, code_color, esc, md
 
 S_FLASH = "codebook_flash"
 
 
-def _tree_html(codebook: Codebook) -> str:
+def _tree_html(codebook: Codebook, counts: dict[str, int]) -> str:
     rows = []
     for code in codebook.codes:
         depth = len(codebook.ancestors(code.id))
@@ -39,9 +43,10 @@ def _tree_html(codebook: Codebook) -> str:
         note = f" <span class='qc-meta'>({', '.join(marks)})</span>" if marks else ""
         style = "text-decoration: line-through; opacity: .6;" if code.retired else ""
         weight = "font-weight: 600;" if not code.codable else ""
+        count = f" <b title='coded segments'>{counts[code.id]}</b>" if code.id in counts else ""
         rows.append(
             f"<div style='margin-left:{1.2 * depth}rem; {style} {weight}'>"
-            f"<span style='color:{esc(color)}'>■</span> {esc(code.label)} "
+            f"<span style='color:{esc(color)}'>■</span> {esc(code.label)}{count} "
             f"<span class='qc-meta'>{esc(code.id)}</span>{note}</div>"
         )
     return STYLE + "".join(rows)
@@ -54,6 +59,7 @@ def _details(code: Code) -> None:
         ("Include", code.include),
         ("Exclude", code.exclude),
         ("Provenance", code.provenance),
+        ("Thematic priorities", ", ".join(code.priorities)),
     )
     st.html(
         "".join(f"<p><b>{name}.</b> {esc(value)}</p>" for name, value in fields if value)
@@ -94,17 +100,24 @@ def _edit_form(project: Project, identity: Identity, code: Code) -> None:
                 )
 
 
-def _example_from_segment(project: Project, identity: Identity, code: Code) -> None:
+def _example_from_segment(
+    project: Project, identity: Identity, code: Code, layer: str, layer_name: str
+) -> None:
     try:
-        mine = coded_segments(project, f"coder:{identity.name}", "code", code.id, limit=100)
+        found = coded_segments(project, layer, "code", code.id, limit=100)
     except QualcodeError:
-        mine = []
-    if not mine:
-        st.caption("Segments you code with this code can be added here as examples.")
+        found = []
+    if not found:
+        st.caption(
+            md(
+                f"No segment is coded with this code in ‘{layer_name}’ yet; choose another "
+                "layer above the codes."
+            )
+        )
         return
-    texts = {s.segment_id: s for s in mine}
+    texts = {s.segment_id: s for s in found}
     picked = st.selectbox(
-        "One of your coded segments", list(texts), key=f"example_pick_{code.id}",
+        md(f"A segment coded with it ({layer_name})"), list(texts), key=f"example_pick_{code.id}",
         format_func=lambda i: f"{texts[i].document} turn {texts[i].ordinal + 1}: "
         f"{texts[i].text[:90]}",
     )  # fmt: skip
@@ -202,7 +215,14 @@ def body(project: Project, identity: Identity) -> None:
     st.caption(md(f"{codebook.name}, version {codebook.version}: {active} codable codes."))
     tree, detail = st.columns([2, 3])
     with tree:
-        st.html(_tree_html(codebook))
+        layers = visible_layers(project, [c.name for c in coders(project)])
+        layer = st.selectbox(
+            "Counts and examples from", layers, index=analysis_default(layers, identity),
+            format_func=lambda v: layer_label(v, identity), key="codebook_layer",
+            help="The number beside a code: segments coded with it in this layer.",
+        )  # fmt: skip
+        layer_name = layer_label(layer, identity)
+        st.html(_tree_html(codebook, code_counts(project, layer)))
     with detail:
         labels = {c.id: f"{c.label} ({c.id}){' – retired' if c.retired else ''}"
                   for c in codebook.codes}  # fmt: skip
@@ -218,8 +238,8 @@ def body(project: Project, identity: Identity) -> None:
             with st.expander("Edit"):
                 _edit_form(project, identity, code)
             if code.codable:
-                with st.expander("Add one of your coded segments as an example"):
-                    _example_from_segment(project, identity, code)
+                with st.expander("Add a coded segment as an example"):
+                    _example_from_segment(project, identity, code, layer, layer_name)
             with st.expander("Retire"):
                 _retire(project, identity, code)
         if identity.supervises:

@@ -58,6 +58,7 @@ def body(project: Project, identity: Identity) -> None:
             info.format,
             f"location {info.location}" if info.location else "",
             f"session {info.session}" if info.session else "",
+            f"group {info.group}" if info.group else "",
             info.date or "",
             f"version {info.version}" if info.version > 1 else "",
             UNIT_NAMES.get(info.coding_unit, "segments from the imported project"),

@@ -26,10 +26,8 @@ from qualcode.ui.layer_picker import analysis_default, layer_label
 from qualcode.ui.markup import STYLE, esc, md, quote_html
 
 S_FLASH = "matrix_flash"
-PREVIEW = 80
-"""Characters of a summary the grid shows."""
-SHOWN = 200
-"""Excerpts a cell shows at most."""
+PREVIEW = 80  # characters of a summary the grid shows
+SHOWN = 200  # excerpts a cell shows at most
 
 ROW_NAMES = {"participant": "Participants", "session": "Sessions", "location": "Locations"}
 COLUMN_NAMES = {"theme": "Themes", "code": "Codes"}
