@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -18,11 +19,14 @@ from qualcode.codebook_files import load_codebook
 from qualcode.coders import add_coder
 from qualcode.coding.card import next_segment, segment_card
 from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
+from qualcode.coding.progress import review_progress
 from qualcode.errors import ArgumentError, QualcodeError
-from qualcode.ingest.pipeline import ingest_paths
+from qualcode.ingest.pipeline import ingest_paths, insert_segments
+from qualcode.ingest.readers import read_document
+from qualcode.ingest.segment import segment_document
 from qualcode.settings import change_setting, read_setting
 from qualcode.speakers import detect_role, list_speakers, set_speaker_role
-from qualcode.store import Project
+from qualcode.store import Project, migrations
 from qualcode.suggest import review_queue, suggest
 from qualcode.themes.people import is_participant, role
 
@@ -215,6 +219,9 @@ def _education(project: Project) -> tuple[int, float, float]:
 
 
 def test_agreement_counts_participants_turns_only(two_coders: Project) -> None:
+    # both reviewed all five; three are units: the young people's turns
+    progress = [(p["coder"], p["reviewed"], p["segments"]) for p in review_progress(two_coders)]
+    assert progress == [("alice", 3, 3), ("bob", 3, 3)]
     # YP1 YP2 YP3: alice 1 0 1, bob 1 0 0: po = 2/3, pe = 2/3*1/3 + 1/3*2/3 = 4/9,
     # kappa = (2/3 - 4/9) / (1 - 4/9) = 0.4
     n, po, kappa = _education(two_coders)
@@ -268,3 +275,34 @@ def test_cli_lists_and_sets_speakers_and_settings(transcript: Project) -> None:
     assert read_setting(transcript, "coding_speakers") == "all"
     wrong = _cli(transcript, "settings", "set", "coding_speakers", "everyone")
     assert wrong.exit_code == 1 and "must be one of participants, all" in wrong.stderr
+
+
+def test_a_project_from_before_schema_8_keeps_its_preamble_segments(tmp_path: Path) -> None:
+    """Schema 7 stored the header note as a segment; migrating marks it as the preamble
+    and keeps it, out of the units of coding (here the reading-order walk) until the
+    preamble setting is segment."""
+    path = tmp_path / "old.duckdb"
+    (tmp_path / "t.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    parsed = read_document(tmp_path / "t.txt")
+    segments = segment_document(parsed)  # the header is segment 0, as before schema 8
+    con = duckdb.connect(str(path))
+    for number, sql in migrations():
+        if number < 8:
+            con.execute(sql)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
+    document_id = con.execute(
+        "INSERT INTO documents (title, format, content_hash, text) VALUES "
+        "('t.txt', 'txt', 'x', ?) RETURNING id",
+        [parsed.text],
+    ).fetchone()[0]
+    insert_segments(con, document_id, segments)
+    con.close()
+    project = Project.open(path)
+    assert project.schema_version() >= 8
+    assert rows(project, "SELECT preamble_end FROM documents") == [(len(HEADER),)]
+    assert rows(project, "SELECT text FROM segments WHERE ordinal = 0") == [(HEADER,)]
+    load_codebook(project, write_codebook(tmp_path))
+    ids = [r[0] for r in rows(project, "SELECT id FROM segments ORDER BY ordinal")]
+    assert _walk(project) == [ids[2], ids[4], ids[6]]  # YP1, YP1, YP2
+    change_setting(project, "preamble", "segment")
+    assert _walk(project) == [ids[0], ids[2], ids[4], ids[6]]
