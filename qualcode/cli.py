@@ -1312,10 +1312,9 @@ def speakers(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     for s in found:
         how = f"set by {s.set_by}" if s.stored else "detected"
-        typer.echo(
-            f"{_shown(s.speaker):30} {s.role:12} ({how})  "
-            f"{s.segments} segments in {s.documents} documents"
-        )
+        segments = f"{s.segments} segment{'' if s.segments == 1 else 's'}"
+        documents = f"{s.documents} document{'' if s.documents == 1 else 's'}"
+        typer.echo(f"{_shown(s.speaker):30} {s.role:12} ({how})  {segments} in {documents}")
 
 
 @speakers_app.command("set")

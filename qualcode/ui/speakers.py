@@ -44,6 +44,10 @@ def role_key(speaker: str) -> str:
     return "speaker_role__" + hashlib.sha1(speaker_key(speaker).encode()).hexdigest()[:12]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _table(speakers: list[SpeakerRole]) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -122,7 +126,9 @@ def speakers_section(project: Project, identity: Identity) -> None:
                 label_visibility="collapsed",
             )
             how = f"set by {s.set_by}" if s.stored else "from the name"
-            counts.caption(md(f"{how}; {s.segments} segments in {s.documents} documents"))
+            counts.caption(
+                md(f"{how}; {_count(s.segments, 'segment')} in {_count(s.documents, 'document')}")
+            )
         if not speakers:
             st.caption("No speakers yet: import transcripts first.")
         submitted = st.form_submit_button("Save roles and settings")
