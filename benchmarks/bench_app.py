@@ -144,8 +144,8 @@ def build(path: Path, n_segments: int, n_events: int, seed: int = 0) -> Project:
         )
         con.execute(
             "INSERT INTO coding_events (segment_id, code_id, coder, action, source, score, "
-            "model, codebook_version) SELECT segment_id, code_id, coder, action, "
-            "CASE WHEN action = 'add' THEN 'manual' ELSE 'suggestion' END, 0.5, ?, 1 "
+            "model, codebook_version, recorded_by) SELECT segment_id, code_id, coder, action, "
+            "CASE WHEN action = 'add' THEN 'manual' ELSE 'suggestion' END, 0.5, ?, 1, coder "
             "FROM b_events",
             [MODEL],
         )

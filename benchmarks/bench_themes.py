@@ -133,7 +133,7 @@ def main() -> None:
         print(
             f"built in {built:.1f} s: {n_events:,} coding events ({n_codings:,} current "
             f"codings), {args.segments:,} segments, {LOCATIONS * SESSIONS} location x session "
-            "cases, 5 themes + 27 codes"
+            f"cases, 5 themes + {len(current_codebook(project).codable())} codes"
         )
         started = time.perf_counter()
         track(project, "all")

@@ -9,7 +9,8 @@ signed-in account):
 
 - a **coder** sees and changes only their own decisions: their own layer
   (`coder:NAME`), reviews, memos and undo, and their own entries of the audit
-  trail;
+  trail; the quotes pinned and matrix summaries written on that layer; and the
+  themes they created;
 - a **supervisor** also sees every coder's layer, all coders together and the
   consensus layer, the agreement report and the disagreements, and settles them
   (writes the consensus layer); supervisors manage the codebook, reliability
@@ -17,7 +18,11 @@ signed-in account):
 - an **admin** can do all of that and manage accounts (`accounts.py`).
 
 Nobody changes another coder's decisions: adjudication writes the consensus
-layer, never a coder's own.
+layer, never a coder's own. Every coding event records who wrote it
+(`recorded_by`) beside whose layer it is in (`coder`). Imports (a coders' CSV, a
+.qdpx) never write under the reserved names (`consensus`, `model`); in anyone
+else's name only an admin imports (or the file's holder), recorded as the
+importer. A coder's undo takes back only what they recorded themselves.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ CONSENSUS_CODER = "consensus"
 MODEL_CODER = "model"
 """The suggestion model, as a coder in agreement reports (not a person)."""
 RESERVED = (CONSENSUS_CODER, MODEL_CODER)
+
+
+def check_not_reserved(name: str) -> None:
+    """Refuse a person's name that is one of qualcode's own layers (`RESERVED`)."""
+    if name in RESERVED:
+        raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
 
 
 def role_of(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -119,6 +130,27 @@ def check_write_coders(
         raise QualcodeError(f"signed in as '{user}': cannot change {coder}'s decisions")
 
 
+def check_import_coders(
+    con: duckdb.DuckDBPyConnection, user: str | None, coders: Iterable[str]
+) -> None:
+    """Refuse an import that writes under a reserved name (for anyone), or, for a project
+    bound to a person, under anyone's name but theirs unless they are an admin: an import
+    adds to coders' own layers, which nobody else may write (a supervisor settles
+    disagreements in the consensus layer instead)."""
+    names = sorted(set(coders))
+    for name in names:
+        check_not_reserved(name)
+    others = [name for name in names if name != user]
+    if user is None or not others:
+        return
+    role = role_of(con, user)
+    if role != "admin":
+        raise QualcodeError(
+            f"'{user}' is a {role}: only an admin can import decisions in others' names "
+            f"('{others[0]}')"
+        )
+
+
 def check_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: str) -> None:
     """Refuse a layer the bound person may not see: a coder sees `coder:<self>` only."""
     if user is None or layer_name == f"coder:{user}":
@@ -128,6 +160,20 @@ def check_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: st
         raise QualcodeError(
             f"'{user}' is a {role}: a coder sees only their own layer (coder:{user}), "
             f"not '{layer_name}'"
+        )
+
+
+def check_write_layer(con: duckdb.DuckDBPyConnection, user: str | None, layer_name: str) -> None:
+    """Refuse writing analysis (pinned quotes, matrix summaries) on a layer that is not
+    the bound person's to write on: a coder writes on `coder:<self>` only; supervisors
+    and admins also on `consensus` and `all`; nobody on another coder's layer."""
+    if user is None or layer_name == f"coder:{user}":
+        return
+    check_layer(con, user, layer_name)  # a coder: refused as for reading
+    if layer_name.startswith("coder:"):
+        raise QualcodeError(
+            f"signed in as '{user}': {layer_name} is another coder's layer; write on "
+            f"coder:{user}, consensus or all"
         )
 
 

@@ -40,7 +40,7 @@ def audit_trail(
             SELECT created_at, coder, 'coding.' || action,
                    json_object('event', id, 'segment', segment_id, 'code', code_id,
                                'source', source, 'start', start_offset, 'end', end_offset,
-                               'memo', memo),
+                               'memo', memo, 'recorded_by', recorded_by),
                    1, id
             FROM coding_events
             UNION ALL

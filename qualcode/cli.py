@@ -87,6 +87,9 @@ NEXT_STEPS: dict[NextStep, str] = {
     NextStep.SET_ROLE: "qualcode accounts add NAME --role R --as ADMIN",
     NextStep.INIT: "create one: qualcode init",
     NextStep.ADD_ADMIN: "add an admin first: qualcode accounts add NAME --role admin",
+    NextStep.CHOOSE_PASSWORD: (
+        "choose your own: qualcode accounts passwd NAME (the one-time password is the current one)"
+    ),
 }
 """The library's next steps as the commands that take them."""
 
@@ -449,8 +452,10 @@ def import_qdpx_command(
     if as_json:
         _emit(report.to_json())
     else:
+        n = report.sources_skipped
+        left_out = f" ({n} source{'s' if n != 1 else ''} without text left out)" if n else ""
         typer.echo(
-            f"imported {file}: {report.documents} documents, {report.codes} codes "
+            f"imported {file}: {report.documents} documents{left_out}, {report.codes} codes "
             f"(codebook v{report.codebook_version or '-'}), {report.codings} codings by "
             f"{report.coders} coders, {report.memos} memos"
         )
@@ -969,20 +974,25 @@ def themes_pin(
     ref: PinRef,
     segment_id: SegmentArgument,
     code: PinCodeOption = False,
+    layer: LayerOption = "consensus",
     as_json: JsonOption = False,
 ) -> None:
-    """Pin a coded segment as an illustrative quote of a theme (or code); at most three."""
+    """Pin a segment coded in a layer as an illustrative quote of a theme (or code) in
+    that layer's theme table; at most three per layer."""
     from qualcode.themes import pin_quote
 
+    chosen = layer or "consensus"
     with _reporting_errors():
         project = _project()
         kind, target = _pin_target(project, ref, code)
-        position = pin_quote(project, kind, target, segment_id, "cli")
+        position = pin_quote(project, kind, target, segment_id, "cli", chosen)
     if as_json:
         found = {"target_type": kind, "target_id": target, "segment_id": segment_id}
-        _emit({**found, "position": position})
+        _emit({**found, "layer": chosen, "position": position})
     else:
-        typer.echo(f"segment {segment_id} pinned to {kind} {target} (quote {position})")
+        typer.echo(
+            f"segment {segment_id} pinned to {kind} {target} in layer {chosen} (quote {position})"
+        )
 
 
 @themes_app.command("unpin")
@@ -990,19 +1000,22 @@ def themes_unpin(
     ref: PinRef,
     segment_id: SegmentArgument,
     code: PinCodeOption = False,
+    layer: LayerOption = "consensus",
     as_json: JsonOption = False,
 ) -> None:
-    """Unpin a quote from a theme (or code); the ones after it move up."""
+    """Unpin a quote from a theme (or code) in a layer; the ones after it move up."""
     from qualcode.themes import unpin_quote
 
+    chosen = layer or "consensus"
     with _reporting_errors():
         project = _project()
         kind, target = _pin_target(project, ref, code)
-        unpin_quote(project, kind, target, segment_id, "cli")
+        unpin_quote(project, kind, target, segment_id, "cli", chosen)
     if as_json:
-        _emit({"target_type": kind, "target_id": target, "segment_id": segment_id})
+        found = {"target_type": kind, "target_id": target, "segment_id": segment_id}
+        _emit({**found, "layer": chosen})
     else:
-        typer.echo(f"segment {segment_id} unpinned from {kind} {target}")
+        typer.echo(f"segment {segment_id} unpinned from {kind} {target} in layer {chosen}")
 
 
 @themes_app.command("summary")
@@ -1020,20 +1033,23 @@ def themes_summary(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The summary.")],
     rows: Annotated[str, typer.Option(help="participant, session or location.")] = "participant",
     columns: Annotated[str, typer.Option(help="theme or code.")] = "theme",
+    layer: LayerOption = "consensus",
     as_json: JsonOption = False,
 ) -> None:
-    """Write a new version of a framework matrix cell's summary (earlier ones are kept)."""
+    """Write a new version of a framework matrix cell's summary in a layer's matrix
+    (earlier ones are kept)."""
     from qualcode.themes import set_summary
 
+    chosen = layer or "consensus"
     with _reporting_errors():
         project = _project()
         key = str(_theme_id(project, column)) if columns == "theme" else column
-        version = set_summary(project, rows, row, columns, key, text, "cli")  # type: ignore[arg-type]
+        version = set_summary(project, rows, row, columns, key, text, "cli", chosen)  # type: ignore[arg-type]
     if as_json:
         cell = {"row_kind": rows, "row": row, "column_kind": columns, "column": key}
-        _emit({**cell, "version": version, "author": project.user or "cli"})
+        _emit({**cell, "layer": chosen, "version": version, "author": project.user or "cli"})
     else:
-        typer.echo(f"summary of {row} x {columns} {key}: version {version}")
+        typer.echo(f"summary of {row} x {columns} {key} in layer {chosen}: version {version}")
 
 
 # --- agreement, adjudication, coders ---
@@ -1515,12 +1531,28 @@ def backup(
 @app.command()
 def restore(
     file: Annotated[Path, typer.Argument(help="A backup made by 'qualcode backup'.")],
+    without_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--without-accounts",
+            help="Confirm restoring a backup that has no accounts over a project that has "
+            "some: every account and sign-in goes.",
+        ),
+    ] = False,
 ) -> None:
-    """Replace the project with a backup; the current file is kept as .before-restore.bak."""
+    """Replace the project with a backup; the current file is kept as .before-restore.bak.
+    A project with accounts is restored only by an admin: qualcode --user ADMIN restore
+    FILE (the password from QUALCODE_PASSWORD or a hidden prompt)."""
+    from qualcode.maintenance import has_accounts
     from qualcode.maintenance import restore as restore_backup
 
     with _reporting_errors():
-        safety = restore_backup(State.db, file)
+        password = None
+        if State.user is not None and has_accounts(State.db):
+            password = _secret("QUALCODE_PASSWORD", f"password for {State.user}", False, err=True)
+        safety = restore_backup(
+            State.db, file, user=State.user, password=password, without_accounts=without_accounts
+        )
     typer.echo(f"restored {State.db} from {file}; the previous file is kept as {safety}")
 
 

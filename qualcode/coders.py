@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qualcode.access import RESERVED, ROLES, recorded_as, require_supervisor
+from qualcode.access import ROLES, check_not_reserved, recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import NextStep, QualcodeError
 from qualcode.store import Project
@@ -14,8 +14,7 @@ def add_coder(project: Project, name: str, role: str = "coder", actor: str = "cl
     name = name.strip()
     if not name:
         raise QualcodeError("a coder needs a name")
-    if name in RESERVED:
-        raise QualcodeError(f"'{name}' is reserved for qualcode's own layer")
+    check_not_reserved(name)
     if role not in ROLES:
         raise QualcodeError(f"role must be one of {', '.join(ROLES)}")
     actor = recorded_as(project, actor)

@@ -32,6 +32,9 @@ class NextStep(Enum):
     SET_ROLE = "with qualcode.accounts.set_role"
     INIT = "create one with qualcode.store.Project.init"
     ADD_ADMIN = "add an admin account with qualcode.accounts.add_account first"
+    CHOOSE_PASSWORD = (
+        "choose one with qualcode.accounts.set_password, the one-time password as current"
+    )
 
 
 class QualcodeError(Exception):

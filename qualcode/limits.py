@@ -3,9 +3,10 @@
 Every reader of project input (documents, codebooks in YAML or .qdc, manifests,
 codings CSVs, .qdpx archives) refuses a file larger than the limit before
 parsing it, and a zip container (.docx, .xlsx, .qdpx) whose members declare more
-than the limit unpacked (a zip bomb) before inflating anything. The limit is,
-first found: the `max_bytes` a caller passes (the CLI's `--max-size`), the
-environment variable QUALCODE_MAX_FILE_MB, then DEFAULT_MAX_BYTES.
+than the limit unpacked (a zip bomb) before inflating anything; a PDF's text is
+counted against it while it is extracted. The limit is, first found: the
+`max_bytes` a caller passes (the CLI's `--max-size`), the environment variable
+QUALCODE_MAX_FILE_MB, then DEFAULT_MAX_BYTES.
 
 Sizes are in binary units: 1 MB here is 1024 * 1024 bytes, as `format_size` shows them.
 """

@@ -13,9 +13,10 @@ from pathlib import Path
 import duckdb
 
 from qualcode import locking
-from qualcode.access import recorded_as, require_supervisor
+from qualcode.access import SUPERVISOR_ROLES, recorded_as, require_roles, require_supervisor
+from qualcode.accounts import sign_in
 from qualcode.audit import log_action
-from qualcode.errors import InputError, ProjectError
+from qualcode.errors import ArgumentError, InputError, ProjectError, QualcodeError
 from qualcode.fileio import OWNER_ONLY
 from qualcode.jsonable import Jsonable
 from qualcode.store import Project, exclusive_lock, latest_schema_version
@@ -63,10 +64,84 @@ def _schema_of(path: Path) -> int:
     return int(row[0]) if row else 0
 
 
-def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli") -> Path:
+def _has_accounts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a project (of any schema version) has password accounts."""
+    column = con.execute(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'coders' AND column_name = 'password_hash'"
+    ).fetchone()[0]
+    return bool(column) and bool(
+        con.execute("SELECT count(*) FROM coders WHERE password_hash IS NOT NULL").fetchone()[0]
+    )
+
+
+def has_accounts(project_path: str | Path) -> bool:
+    """Whether the project file exists and has password accounts (so restoring over it
+    needs an admin's sign-in)."""
+    path = Path(project_path)
+    if not path.exists():
+        return False
+    with Project(path).connect(read_only=True) as con:
+        return _has_accounts(con)
+
+
+def _restorer(
+    current: Project,
+    source: Path,
+    user: str | None,
+    password: str | None,
+    without_accounts: bool,
+) -> tuple[str | None, bool]:
+    """Who may replace the project `current` with the backup `source`, checked while the
+    restore holds the lock file: on a project with accounts, an admin whose password
+    is right (the attempt is logged, as every sign-in is) and, when the backup has no
+    accounts, who confirmed `without_accounts`; on one without, the file's holder or
+    a registered supervisor or admin. Returns the person's name (None: the holder) and
+    whether the restore removes the accounts."""
+    with current.connect(read_only=True) as con:
+        accounts = _has_accounts(con)
+        if not accounts:
+            if user is not None:
+                require_roles(con, user, SUPERVISOR_ROLES, "restore a backup")
+            return user, False
+    if user is None:
+        raise QualcodeError(
+            f"{current.path} has accounts: only an admin who signs in can restore it"
+        )
+    signed_in = sign_in(current, user, password or "")
+    if signed_in.role != "admin":
+        raise QualcodeError(
+            f"'{signed_in.name}' is a {signed_in.role}: only an admin can restore a project "
+            "with accounts"
+        )
+    with Project(source).connect(read_only=True) as con:
+        backup_accounts = _has_accounts(con)
+    if not backup_accounts and not without_accounts:
+        raise ArgumentError(
+            "without_accounts",
+            f"must be given to restore {source}: it has no accounts, so restoring it "
+            "removes every account and sign-in from the project",
+        )
+    return signed_in.name, not backup_accounts
+
+
+def restore(
+    project_path: str | Path,
+    backup_file: str | Path,
+    actor: str = "cli",
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    without_accounts: bool = False,
+) -> Path:
     """Replace the project with a backup; the current file is kept beside it first.
 
-    Returns the path of that safety copy (`<project>.before-restore.bak`).
+    A project with accounts is restored only by an admin, `user` with their
+    `password` (a wrong one is refused and nothing is replaced); a backup without
+    accounts replaces it only when `without_accounts` confirms that access control
+    goes with it. A project without accounts is restored by the file's holder (or a
+    `user` who is a supervisor or admin). Returns the path of the safety copy
+    (`<project>.before-restore.bak`).
     """
     target = Path(project_path)
     source = Path(backup_file)
@@ -82,8 +157,11 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
     if problems:
         raise InputError(source, f"backup fails its integrity check: {problems[0]}")
     safety = target.with_name(f"{target.name}.before-restore.bak")
+    dropped = False
     with exclusive_lock(target):  # no qualcode process opens it from here to the end
         if target.exists():
+            restorer, dropped = _restorer(Project(target), source, user, password, without_accounts)
+            actor = restorer or actor
             with Project(target).connect() as con:  # fold the write-ahead log into the file
                 con.execute("CHECKPOINT")
             shutil.copyfile(target, safety)
@@ -104,7 +182,10 @@ def restore(project_path: str | Path, backup_file: str | Path, actor: str = "cli
                 raise
     restored = Project.open(target)
     with restored.transaction() as con:
-        log_action(con, actor, "restore", {"from": str(source), "previous": str(safety)})
+        detail = {"from": str(source), "previous": str(safety)}
+        if dropped:
+            detail["accounts_removed"] = True
+        log_action(con, actor, "restore", detail)
     return safety
 
 

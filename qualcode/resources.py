@@ -43,7 +43,8 @@ def app_script() -> Path:
 
 
 def csf_pof_codebook() -> Path:
-    """The Creating Stable Futures Positive Outcomes Framework codebook (YAML)."""
+    """The CSF-POF working coding frame, derived from the Creating Stable Futures Positive
+    Outcomes Framework (YAML)."""
     return _shipped("codebook/csf-pof.yaml")
 
 

@@ -43,7 +43,7 @@ from qualcode.privacy.plan import (
     PseudonymisedDocument,
     mapping_with,
 )
-from qualcode.privacy.pseudonyms import PseudonymMap
+from qualcode.privacy.pseudonyms import PseudonymMap, normalise_key
 from qualcode.store import Project
 
 
@@ -209,7 +209,7 @@ def plan_uploads(
     planned = []
     for done, (name, upload) in enumerate(zip(names, files, strict=True), start=1):
         try:
-            plan = pseudonymiser.plan(read_upload(upload))
+            plan = pseudonymiser.plan(read_upload(upload), name)
         except InputError as exc:
             planned.append(PlannedUpload(upload, name, None, exc.problem))
         else:
@@ -224,11 +224,14 @@ def review_uploads(
     mapping: PseudonymMap,
     added: Iterable[tuple[str, str]] = (),
     kept: Mapping[int, Collection[str]] | None = None,
+    kinds: Iterable[tuple[str, str]] = (),
 ) -> list[ReviewedUpload]:
     """The batch with a researcher's changes: `added` (text, kind) strings are replaced
     in every file they occur in; `kept[i]` holds detection keys that stay as written
-    in file i. Each file is planned against `mapping` as the earlier files will leave
-    it, so pseudonyms are numbered as they will be stored. Raises ValueError for an
+    in file i; `kinds` (text, kind) give detected names another kind in every file
+    that detects them (`PseudonymisationPlan.set_kind`). Each file is planned against
+    `mapping` as the earlier files will leave it, so pseudonyms are numbered as they
+    will be stored. Raises ValueError for an
     unusable added string."""
     added = list(added)
     kept = kept or {}
@@ -241,6 +244,9 @@ def review_uploads(
         for text, kind in added:
             if plan.occurs(text):
                 plan.add(text, kind)
+        for text, kind in kinds:
+            if any(d.key == normalise_key(text) for d in plan.detections):
+                plan.set_kind(text, kind)
         detections = plan.detections
         if kept.get(index):
             plan.keep_keys(kept[index])
@@ -259,8 +265,8 @@ class ReviewedPseudonymiser(Pseudonymiser):
         super().__init__(base.log, base.detector)
         self._reviewed = {plan.parsed.text: plan for plan in plans}
 
-    def plan(self, parsed: ParsedDocument) -> PseudonymisationPlan:
+    def plan(self, parsed: ParsedDocument, name: str | None = None) -> PseudonymisationPlan:
         reviewed = self._reviewed.get(parsed.text)
         if reviewed is None:
-            return super().plan(parsed)
+            return super().plan(parsed, name)
         return reviewed.rebased(self.log.mapping)

@@ -223,7 +223,9 @@ def test_imports_respect_the_bound_person(
     csv = tmp_path / "codings.csv"
     csv.write_text("coder,document,segment,code,decision\nbo,doc,2,education,add\n")
     before = rows(project, "SELECT count(*) FROM coding_events")
-    with pytest.raises(QualcodeError, match="signed in as 'ana': cannot change bo's decisions"):
+    with pytest.raises(
+        QualcodeError, match="'ana' is a coder: only an admin can import decisions in others'"
+    ):
         import_codings(project.as_user("ana"), csv)
     assert rows(project, "SELECT count(*) FROM coding_events") == before
     assert import_codings(project.as_user("bo"), csv).events == 1

@@ -355,3 +355,83 @@ def test_failed_sign_ins_back_off_per_account_and_per_client(project: Project) -
     )
     assert logged == [(3,)]
     assert ADMIN_PW not in "".join(r[0] for r in rows(project, "SELECT detail FROM action_log"))
+
+
+# --- coders registered before accounts, one-time passwords -------------------------------
+
+
+def test_coders_become_accounts_with_one_time_passwords_that_work_once(
+    with_admin: Project,
+) -> None:
+    from qualcode.accounts import (
+        ONE_TIME,
+        PasswordChangeRequired,
+        add_accounts_for_coders,
+        coders_without_accounts,
+        replace_one_time,
+    )
+
+    add_coder(with_admin, "ana", "supervisor")
+    add_coder(with_admin, "bo", "coder")
+    assert coders_without_accounts(with_admin) == [
+        {"name": "ana", "role": "supervisor"},
+        {"name": "bo", "role": "coder"},
+    ]
+    with pytest.raises(QualcodeError, match="only an admin can create accounts"):
+        add_accounts_for_coders(with_admin.as_user("bo"), ["bo"], by="bo")
+    with pytest.raises(QualcodeError, match="no registered coder named 'zed'"):
+        add_accounts_for_coders(with_admin, ["ana", "zed"], by="root")
+    assert coders_without_accounts(with_admin) != []  # all or none: ana has no account
+    assert [a["name"] for a in list_accounts(with_admin)] == ["root"]
+
+    given = add_accounts_for_coders(with_admin, ["ana", "bo"], by="root")
+    assert sorted(given) == ["ana", "bo"] and given["ana"] != given["bo"]
+    assert all(len(p) == 14 and p.count("-") == 2 for p in given.values())
+    assert coders_without_accounts(with_admin) == []
+    assert [(a["name"], a["role"], a["password"]) for a in list_accounts(with_admin)] == [
+        ("ana", "supervisor", "one-time"),
+        ("bo", "coder", "one-time"),
+        ("root", "admin", "own"),
+    ]
+    stored = rows(with_admin, "SELECT password_hash FROM coders WHERE name = 'bo'")[0][0]
+    assert stored.startswith(ONE_TIME + "scrypt$") and check_password(given["bo"], stored)
+
+    # a one-time password signs nobody in: it only lets its holder choose their own
+    assert verify(with_admin, "bo", given["bo"]) is None
+    with pytest.raises(PasswordChangeRequired, match="'bo' has a one-time password"):
+        sign_in(with_admin, "bo", given["bo"])
+    with pytest.raises(QualcodeError, match="wrong name or password"):
+        replace_one_time(with_admin, "bo", "not-the-one-time", "bo-own-pass-99")
+    user = replace_one_time(with_admin, "bo", given["bo"], "bo-own-pass-99")
+    assert (user.name, user.role) == ("bo", "coder")
+    assert verify(with_admin, "bo", "bo-own-pass-99") == "coder"
+    # ... once: the one-time password is gone
+    with pytest.raises(QualcodeError, match="wrong name or password"):
+        sign_in(with_admin, "bo", given["bo"])
+    with pytest.raises(QualcodeError, match="wrong name or password"):
+        replace_one_time(with_admin, "bo", given["bo"], "bo-other-pass-9")
+    assert [(a["name"], a["password"]) for a in list_accounts(with_admin)][1] == ("bo", "own")
+
+    # the holder may also replace it with set_password (the CLI's accounts passwd)
+    set_password(with_admin, "ana", "ana-own-pass-77", current=given["ana"])
+    assert verify(with_admin, "ana", "ana-own-pass-77") == "supervisor"
+    logged = log_text(with_admin)
+    for secret in (*given.values(), "bo-own-pass-99", "ana-own-pass-77"):
+        assert secret not in logged
+    assert [json.loads(d) for (d,) in rows(
+        with_admin, "SELECT detail FROM action_log WHERE action = 'account.add' "
+        "AND detail->>'name' = 'bo'"
+    )] == [{"name": "bo", "role": "coder", "first": False, "one_time": True}]  # fmt: skip
+
+
+def test_an_admin_reset_can_be_one_time(with_admin: Project) -> None:
+    from qualcode.accounts import PasswordChangeRequired
+
+    add_account(with_admin, "bob", BOB_PW, "coder", by="root")
+    set_password(with_admin, "bob", "temporary-pass-1", by="root", one_time=True)
+    with pytest.raises(PasswordChangeRequired):
+        sign_in(with_admin, "bob", "temporary-pass-1")
+    with pytest.raises(QualcodeError, match="one_time"):
+        set_password(
+            with_admin, "bob", "temporary-pass-2", current="temporary-pass-1", one_time=True
+        )

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from qualcode.accounts import accounts_exist, add_account, list_accounts, verify
 from qualcode.coders import add_coder
+from qualcode.errors import QualcodeError
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import PAGES
@@ -94,7 +95,7 @@ def test_admin_adds_an_account_and_sees_the_table(
 ) -> None:
     at = open_accounts(monkeypatch, with_admin, "root")
     table = at.dataframe[0].value
-    assert list(table.columns) == ["Name", "Role", "Created"]
+    assert list(table.columns) == ["Name", "Role", "Password", "Created"]
     assert table[["Name", "Role"]].values.tolist() == [["root", "admin"]]
     assert not any("scrypt" in str(v) for v in table.values.ravel())
     for key in ("accounts_add_password", "accounts_add_repeat", "accounts_own_current"):
@@ -292,3 +293,82 @@ def test_nothing_of_the_project_shows_before_sign_in(
     signed.session_state[SESSION_KEY] = "root"
     signed.run()
     assert "1 documents" in page_text(signed)
+
+
+def test_first_admin_is_offered_the_coders_and_their_one_time_passwords_work_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The coders registered before accounts get accounts in one step, each with a
+    one-time password shown once; the holder's first sign-in asks for their own."""
+    from qualcode.accounts import replace_one_time
+
+    project = Project.init(tmp_path / "team.duckdb")
+    for name, role in (("ana", "supervisor"), ("bo", "coder"), ("cy", "coder")):
+        add_coder(project, name, role)
+    at = open_accounts(monkeypatch, project, "ana")
+    assert "next, this page offers to give each of them an account" in page_text(at)
+    fill(at, {"accounts_first_password": "ana-secret-123",
+              "accounts_first_repeat": "ana-secret-123"})  # fmt: skip
+    submit(at, FIRST)
+    assert "2 coder(s) registered before this project had accounts" in page_text(at)
+    chooser = at.multiselect(key="accounts_coders_names")
+    assert chooser.options == ["bo (coder)", "cy (coder)"] and chooser.value == ["bo", "cy"]
+    submit(at, "FormSubmitter:accounts_coders_form-Create their accounts")
+    shown = next(d.value for d in at.dataframe if "One-time password" in d.value.columns)
+    given = dict(zip(shown["Name"], shown["One-time password"], strict=True))
+    assert shown[["Name", "Role"]].values.tolist() == [["bo", "coder"], ["cy", "coder"]]
+    assert "Shown this once" in page_text(at)
+    assert not [m for m in at.multiselect if m.key == "accounts_coders_names"]
+    assert at.dataframe[-1].value[["Name", "Role", "Password"]].values.tolist() == [
+        ["ana", "admin", "their own"],
+        ["bo", "coder", "one-time (not yet replaced)"],
+        ["cy", "coder", "one-time (not yet replaced)"],
+    ]
+    at.run()  # any next run: the passwords are gone from the page
+    assert not any("One-time password" in d.value.columns for d in at.dataframe)
+    assert not any(p in page_text(at) for p in given.values())
+
+    # bo signs in with his: asked to choose his own, then signed in
+    cache.forget()
+    signin = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    fill(signin, {"account_name": "bo", "account_password": given["bo"]})
+    submit(signin, "FormSubmitter:password_form-Sign in")
+    assert SESSION_KEY not in signin.session_state and not signin.error
+    assert "is a one-time password: it only lets you choose your own" in page_text(signin)
+    fill(signin, {"choose_one_time": given["bo"], "choose_password": "bo-own-pass-99",
+                  "choose_repeat": "bo-own-pass-99"})  # fmt: skip
+    submit(signin, "FormSubmitter:choose_password_form-Set my password and sign in")
+    assert not signin.error, errors(signin)
+    assert signin.session_state[SESSION_KEY] == "bo"
+    assert verify(project, "bo", "bo-own-pass-99") == "coder"
+    assert not passwords_kept(signin)
+    with pytest.raises(QualcodeError, match="wrong name or password"):
+        replace_one_time(project, "bo", given["bo"], "another-pass-123")  # it worked once
+    everything = "\n".join(str(r) for r in rows(project, "SELECT * FROM action_log"))
+    assert not any(p in everything for p in (*given.values(), "bo-own-pass-99"))
+
+
+def test_registering_a_supervisor_without_accounts_needs_confirmation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    project = Project.init(tmp_path / "open.duckdb")
+    monkeypatch.setenv("QUALCODE_DB", str(project.path))
+    cache.forget()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not [c for c in at.checkbox if c.key == "register_supervisor_confirm"]  # a coder
+    at.radio(key="register_role").set_value("supervisor").run()
+    warning = "\n".join(plain(str(w.value)) for w in at.warning)
+    assert "nobody needs a password" in warning and "sees every coder's decisions" in warning
+    at.text_input(key="register_name").set_value("sam")
+    submit(at, "FormSubmitter:register_form-Register and sign in")
+    assert errors(at) == [
+        "registering as a supervisor needs its confirmation: tick the box that says you "
+        "understand what it means without accounts"
+    ]
+    assert SESSION_KEY not in at.session_state
+    assert rows(project, "SELECT count(*) FROM coders") == [(0,)]
+    at.text_input(key="register_name").set_value("sam")
+    at.checkbox(key="register_supervisor_confirm").check()
+    submit(at, "FormSubmitter:register_form-Register and sign in")
+    assert at.session_state[SESSION_KEY] == "sam"
+    assert rows(project, "SELECT name, role FROM coders") == [("sam", "supervisor")]

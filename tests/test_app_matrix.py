@@ -97,7 +97,7 @@ def test_a_chosen_cell_shows_exactly_its_excerpts(
     assert body.count("class='qc-meta'") == len(excerpts)  # one attribution each
     for excerpt in excerpts:
         assert html.escape(excerpt.text) in body and html.escape(excerpt.attribution) in body
-    assert "No summary yet." in page_text(at)
+    assert "No summary yet in layer all." in page_text(at)
 
 
 def test_saving_summaries_makes_versions_by_the_signed_in_person(
@@ -110,7 +110,7 @@ def test_saving_summaries_makes_versions_by_the_signed_in_person(
     at = _choose(_page(monkeypatch, demo, coder="sally"), row, column)
     _summary_box(at).set_value("Feels unheard by staff; wants a say in decisions.")
     click(at, "matrix_save")
-    history = summary_history(demo, "participant", row, "code", column)
+    history = summary_history(demo, "participant", row, "code", column, "all")
     assert [(h["version"], h["author"]) for h in history] == [(1, "sally")]
     assert history[0]["text"] == "Feels unheard by staff; wants a say in decisions."
     assert "Summary saved: version 1" in page_text(at)
@@ -119,7 +119,7 @@ def test_saving_summaries_makes_versions_by_the_signed_in_person(
 
     _summary_box(at).set_value("Feels unheard; " + "wants a say in every decision. " * 5)
     click(at, "matrix_save")
-    history = summary_history(demo, "participant", row, "code", column)
+    history = summary_history(demo, "participant", row, "code", column, "all")
     assert [(h["version"], h["author"]) for h in history] == [(1, "sally"), (2, "sally")]
     assert "Summary saved: version 2" in page_text(at)
     shown = _grid(at).loc[label, header]
@@ -137,7 +137,7 @@ def test_unchanged_text_saves_nothing(monkeypatch: pytest.MonkeyPatch, demo: Pro
     row, column = _cells_with_excerpts(matrix, skip=1)
     at = _choose(_page(monkeypatch, demo), row, column)
     click(at, "matrix_save")
-    assert summary_history(demo, "participant", row, "code", column) == []
+    assert summary_history(demo, "participant", row, "code", column, "all") == []
     assert "Nothing changed." in page_text(at)
 
 
@@ -147,8 +147,8 @@ def test_a_summary_with_markup_is_shown_escaped(
     matrix = framework_matrix(demo, "participant", "code", "all")
     row, column = _cells_with_excerpts(matrix, skip=2)
     nasty = "<script>alert('x')</script> **bold** [link](http://example.com) <b>b</b>"
-    set_summary(demo, "participant", row, "code", column, nasty, "lib")
-    set_summary(demo, "participant", row, "code", column, nasty + " again", "lib")
+    set_summary(demo, "participant", row, "code", column, nasty, "lib", "all")
+    set_summary(demo, "participant", row, "code", column, nasty + " again", "lib", "all")
     at = _choose(_page(monkeypatch, demo), row, column)
     body = _html(at)
     assert "<script" not in body and "<b>b</b>" not in body
@@ -205,3 +205,27 @@ def test_a_supervisor_starts_on_all_coders_and_a_coder_on_their_own(
     coder = open_page(monkeypatch, demo, "matrix", coder="coder_a", role="coder",
                       state={"matrix_columns": "code"})  # fmt: skip
     assert coder.selectbox(key="matrix_layer").value == "coder:coder_a"
+
+
+def test_a_coders_summary_stays_in_their_layer(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    mine = framework_matrix(demo.as_user("coder_a"), "participant", "code", "coder:coder_a")
+    row, column = _cells_with_excerpts(mine, skip=0)
+    at = open_page(monkeypatch, demo, "matrix", coder="coder_a", role="coder",
+                   state={"matrix_columns": "code"})  # fmt: skip
+    _choose(at, row, column)
+    _summary_box(at).set_value("Coder A's own reading.")
+    click(at, "matrix_save")
+    assert "Summary saved: version 1" in page_text(at)
+    assert [(h["author"], h["text"]) for h in
+            summary_history(demo, "participant", row, "code", column, "coder:coder_a")] == [
+        ("coder_a", "Coder A's own reading.")
+    ]  # fmt: skip
+    # coder_b and the supervisor's all-coders view do not show it
+    for who, role, layer in (("coder_b", "coder", "coder:coder_b"), ("sam", "supervisor", "all")):
+        other = open_page(monkeypatch, demo, "matrix", coder=who, role=role,
+                          state={**CODES, "matrix_layer": layer})  # fmt: skip
+        assert "Coder A's own reading." not in repr(_grid(other).values.tolist()), who
+        history = summary_history(demo, "participant", row, "code", column, layer)
+        assert "Coder A's own reading." not in [h["text"] for h in history], who

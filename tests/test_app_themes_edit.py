@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from qualcode.codebook import current_codebook
 from qualcode.store import Project
 from qualcode.themes.catalog import create_theme, get_theme, list_themes
+from qualcode.themes.explore import coded_segments
 from qualcode.themes.quotes import illustrative_quotes
 
 from .conftest import rows
@@ -67,7 +68,7 @@ def test_new_theme_form_stores_it_and_logs_who(
 
 
 def test_a_subtheme_gets_its_parent(monkeypatch: pytest.MonkeyPatch, demo: Project) -> None:
-    parent = create_theme(demo, "Parent for the form", "lib")
+    parent = create_theme(demo, "Parent for the form", "tina")  # a coder nests under their own
     at = _themes_page(monkeypatch, demo, "tina")
     at.text_input(key="theme_new_name").set_value("Child from the form")
     at.selectbox(key="theme_new_parent").set_value(parent.id)
@@ -93,7 +94,7 @@ def test_editing_status_and_codes_changes_exactly_those(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
     theme = create_theme(
-        demo, "To be edited", "lib", definition="Kept as it is.", central_concept="Kept too",
+        demo, "To be edited", "edith", definition="Kept as it is.", central_concept="Kept too",
         codes=["safety"],
     )  # fmt: skip
     at = _themes_page(monkeypatch, demo, "edith")
@@ -124,7 +125,7 @@ def test_editing_status_and_codes_changes_exactly_those(
 
 
 def test_delete_needs_the_confirmation(monkeypatch: pytest.MonkeyPatch, demo: Project) -> None:
-    theme = create_theme(demo, "To be deleted", "lib", codes=["safety"])
+    theme = create_theme(demo, "To be deleted", "dora", codes=["safety"])
     at = _themes_page(monkeypatch, demo, "dora")
     at.selectbox(key="theme_chosen").set_value(theme.id)
     at.run()
@@ -142,8 +143,8 @@ def test_delete_needs_the_confirmation(monkeypatch: pytest.MonkeyPatch, demo: Pr
 def test_deleting_a_theme_with_subthemes_shows_one_line(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
-    parent = create_theme(demo, "Has a child", "lib")
-    create_theme(demo, "The child", "lib", parent=parent.id)
+    parent = create_theme(demo, "Has a child", "dora")
+    create_theme(demo, "The child", "dora", parent=parent.id)
     at = _themes_page(monkeypatch, demo, "dora")
     at.selectbox(key="theme_chosen").set_value(parent.id)
     at.run()
@@ -207,3 +208,51 @@ def test_theme_text_is_shown_escaped(monkeypatch: pytest.MonkeyPatch, demo: Proj
     assert "<script>" not in bodies and "<b>defined" not in bodies
     markdown = "\n".join(str(m.value) for m in at.markdown)
     assert "alert" not in markdown
+
+
+def test_a_coder_pins_on_their_own_layer_only(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    at = open_page(monkeypatch, demo, "themes", coder="coder_a", role="coder",
+                   state={"themes_layer": "coder:coder_a"})  # fmt: skip
+    assert at.selectbox(key="themes_layer").options == ["My codings"]
+    at.selectbox(key="themes_target").set_value("code:safety").run()
+    prefix = "pin__code__safety__"
+    keys = [b.key for b in at.button if b.key and b.key.startswith(prefix)]
+    mine = coded_segments(demo.as_user("coder_a"), "coder:coder_a", "code", "safety", limit=200)
+    assert sorted(int(k.removeprefix(prefix)) for k in keys) == sorted(
+        s.segment_id for s in mine
+    )  # a button for each of her own segments, and no other
+    segment = int(keys[0].removeprefix(prefix))
+    click(at, keys[0])
+    assert rows(demo, "SELECT layer, pinned_by FROM pinned_quotes WHERE target_type = 'code' "
+                "AND target_id = 'safety' AND segment_id = ?", [segment]) == [
+        ("coder:coder_a", "coder_a")
+    ]  # fmt: skip
+    assert "in this layer" in page_text(at)
+    # the supervisor's layers keep their own choice
+    assert not any(q.pinned for q in illustrative_quotes(demo, "code", "safety", "all"))
+    click(at, f"unpin__code__safety__{segment}")
+    assert rows(demo, "SELECT count(*) FROM pinned_quotes WHERE layer = 'coder:coder_a'") == [(0,)]
+
+
+def test_a_coder_cannot_change_a_theme_someone_else_created(
+    monkeypatch: pytest.MonkeyPatch, demo: Project
+) -> None:
+    theme = create_theme(demo, "Made by the supervisor", "supervisor", codes=["safety"])
+    at = _themes_page(monkeypatch, demo, "cody")
+    at.selectbox(key="theme_chosen").set_value(theme.id)
+    at.run()
+    at.selectbox(key=f"theme_edit_status__{theme.id}").set_value("final")
+    _submit(at, "Save")
+    assert [plain(e.value) for e in at.error] == [
+        "'cody' is a coder: only a supervisor or admin can change theme 'Made by the "
+        "supervisor', which supervisor created"
+    ]
+    assert get_theme(demo, theme.id).status == "candidate"
+    at = _themes_page(monkeypatch, demo, "pia", "supervisor")
+    at.selectbox(key="theme_chosen").set_value(theme.id)
+    at.run()
+    at.selectbox(key=f"theme_edit_status__{theme.id}").set_value("final")
+    _submit(at, "Save")
+    assert get_theme(demo, theme.id).status == "final"

@@ -19,7 +19,7 @@ def test_demo_ingests_every_sample_file_with_its_attributes(tmp_path: Path) -> N
         manifest = list(csv.DictReader(handle))
     assert summary["ingest"]["failed"] == []
     assert summary["documents"] == len(manifest) >= 12
-    assert summary["codes"] == 27 and summary["codebook_version"] == 1
+    assert summary["codes"] == 39 and summary["codebook_version"] == 1
     assert summary["documents_without_location_session"] == 0
     expected = {(r["location"], r["session"]) for r in manifest}
     assert {(r["location"], r["session"]) for r in summary["documents_by_location_session"]} == (

@@ -160,8 +160,9 @@ def test_theme_table_with_pins_subthemes_and_fewer_quotes(coded: Project) -> Non
     from qualcode.themes.catalog import create_theme, update_theme
 
     update_theme(coded, 3, "alice", central_concept="Safety comes first")
-    sub = create_theme(coded, "Safe with people", "alice", parent=3, codes=["guardians_advocates"])
-    pin_quote(coded, "theme", sub.id, seg(coded, "c.txt", 2), "alice")
+    create_theme(coded, "Safe with people", "alice", parent=3, codes=["guardians_advocates"])
+    # pinned on the consensus layer, where c2 is coded psychological_safety (art6)
+    pin_quote(coded, "theme", 3, seg(coded, "c.txt", 2), "alice")
     table = build_table(coded, "themes", "consensus", quotes=1)
     names = [row[0] for row in table.rows]
     assert names.index("Safe with people (subtheme of Life, survival and development (UNCRC "
@@ -172,10 +173,17 @@ def test_theme_table_with_pins_subthemes_and_fewer_quotes(coded: Project) -> Non
     assert art6[2].endswith("\nCentral organising concept: Safety comes first")
     # consensus: a1, b1, c2 for art6, and c1 now too through the subtheme
     assert art6[3:5] == ["3/5", 3]
-    assert art6[6].count("\n") == 0
-    assert table.rows[3][6] == (
+    assert art6[6] == (
         "\u201cI feel safe with my guardian.\u201d (young person, location 2, session 1, May 2022)"
     )
+    # the subtheme's default: c1, the only consensus segment with guardians_advocates
+    assert table.rows[3][6] == (
+        "\u201cMy guardian helps me with everything.\u201d "
+        "(young person, location 2, session 1, May 2022)"
+    )
+    # pins belong to their layer: the all layer keeps its default choice for art6
+    everyone = build_table(coded, "themes", "all", quotes=1)
+    assert everyone.rows[2][6].startswith("\u201cCollege is good")
 
 
 def test_matrix_table(coded: Project) -> None:
@@ -219,7 +227,7 @@ def test_codings_table(coded: Project) -> None:
 def test_codebook_table(coded: Project) -> None:
     table = build_table(coded, "codebook")
     codebook = current_codebook(coded)
-    assert len(table.rows) == len(codebook.active()) == 32
+    assert len(table.rows) == len(codebook.active()) == 44
     assert table.columns == [
         "Code", "Label", "Parent", "Definition", "Full definition", "Include", "Exclude",
         "Examples", "Provenance",
@@ -230,7 +238,10 @@ def test_codebook_table(coded: Project) -> None:
         "physical_safety", code.label, "safety", code.definition, code.full_definition,
         code.include, code.exclude, "\n".join(code.examples), code.provenance,
     ]  # fmt: skip
-    assert table.title == "Creating Stable Futures Positive Outcomes Framework (codebook version 1)"
+    assert table.title == (
+        "CSF-POF working coding frame (derived from the Creating Stable Futures Positive "
+        "Outcomes Framework) (codebook version 1)"
+    )
     assert table.notes == [
         "Groups (not applied to text themselves): art2, art3, art6, art12, barriers."
     ]
@@ -306,7 +317,7 @@ def test_export_commands(coded: Project, tmp_path: Path) -> None:
                  "coder:bob", "--rows", "session", "--columns", "code")  # fmt: skip
     assert result.exit_code == 0 and load_workbook(tmp_path / "m.xlsx").sheetnames == ["Matrix"]
     result = run(coded, "export", "codebook", "-o", str(tmp_path / "cb.md"))
-    assert result.exit_code == 0 and (tmp_path / "cb.md").read_text().startswith("## Creating")
+    assert result.exit_code == 0 and (tmp_path / "cb.md").read_text().startswith("## CSF-POF")
     result = run(coded, "export", "figures", "-o", str(tmp_path / "figs"), "--layer", "all",
                  "--json")  # fmt: skip
     assert json.loads(result.output)["files"][0] == "code-frequency.png"
@@ -358,7 +369,7 @@ def test_themes_commands(coded: Project) -> None:
     listed = json.loads(run(coded, "themes", "list", "--json").output)
     assert [t["id"] for t in listed["themes"]] == [1, 2, 3, 4, 5]
     assert run(coded, "themes", "list").output.splitlines()[2] == (
-        "  3  [candidate] Life, survival and development (UNCRC Article 6) (9 codes)"
+        "  3  [candidate] Life, survival and development (UNCRC Article 6) (14 codes)"
     )
     again = json.loads(run(coded, "themes", "framework", "--as", "bob", "--json").output)
     assert (again["created"], again["existing"]) == ([], [1, 2, 3, 4, 5])
@@ -424,3 +435,34 @@ def test_a_failed_sign_in_with_a_formula_name_is_text_in_the_audit_csv(project) 
 
     actors = [row[1] for row in csv_module.reader(io.StringIO(data, newline=""))]
     assert f"'{HOSTILE[0]}" in actors and HOSTILE[0] not in actors
+
+
+# --- the Export page -------------------------------------------------------------------------
+
+
+def test_export_page_starts_on_a_layer_with_codings(
+    monkeypatch: pytest.MonkeyPatch, coded: Project
+) -> None:
+    """A supervisor who has not coded starts on the consensus layer (their own is not
+    offered: it has no codings) and can export at once; a coder without codings is told
+    so instead of being offered a layer that would fail."""
+    from qualcode.ui.identity import Identity
+    from qualcode.ui.layer_picker import export_default
+
+    from .test_app_pages import open_page, page_text
+
+    at = open_page(monkeypatch, coded, "export", coder="sam", role="supervisor")
+    picker = at.selectbox(key="export_layer")
+    assert picker.options == ["All coders", "Consensus (settled)"]  # alice, bob: unregistered
+    assert picker.value == "consensus"
+    at.button(key="export_prepare").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.get("download_button")[0].proto.label == "Download themes.csv (5 rows)"
+
+    carol = open_page(monkeypatch, coded, "export", coder="carol")
+    assert not [s for s in carol.selectbox if s.key == "export_layer"]
+    assert "No codings to export yet" in page_text(carol)
+
+    sam = Identity("sam", "supervisor")
+    assert export_default(["coder:sam", "all", "coder:bob"], sam) == 1  # no consensus yet
+    assert export_default(["coder:bob"], Identity("bob", "coder")) == 0

@@ -351,8 +351,8 @@ codes = [c.id for c in current_codebook(project).codable()]
 pause_after_commit(pause_close_at)
 real_append = coding.append_decisions
 
-def append_decisions(con, decisions):
-    ids = real_append(con, decisions)
+def append_decisions(con, decisions, **kwargs):
+    ids = real_append(con, decisions, **kwargs)
     if decisions[0].memo == f"r{run}b{pause_at}":
         # fault injection: events inserted, transaction not committed
         print("inside " + " ".join(map(str, ids)), flush=True)

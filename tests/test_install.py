@@ -133,7 +133,7 @@ def test_demo_builds_from_the_installed_package(demo_dir: Path) -> None:
     sample = REPO_ROOT / "corpora" / "sample"
     manifest_rows = (sample / "manifest.csv").read_text(encoding="utf-8").strip().splitlines()
     assert status["documents"] == len(manifest_rows) - 1
-    assert status["codes"] == 27
+    assert status["codes"] == 39
 
 
 PAGES_RUN = r"""

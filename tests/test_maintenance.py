@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -9,12 +10,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from qualcode.accounts import add_account
 from qualcode.audit import audit_trail
+from qualcode.cli import app as cli_app
 from qualcode.codebook_files import load_codebook
+from qualcode.coders import add_coder
 from qualcode.coding.decisions import Decision, mark_reviewed, record_decisions
 from qualcode.coding.memos import add_memo
-from qualcode.errors import InputError, ProjectError, QualcodeError
+from qualcode.errors import ArgumentError, InputError, ProjectError, QualcodeError
 from qualcode.ingest.pipeline import ingest_paths
 from qualcode.maintenance import backup, check, restore
 from qualcode.store import Project
@@ -167,18 +172,6 @@ def test_cli_check_and_audit(filled: Project) -> None:
     assert [e["action"] for e in entries] == ["coding.add", "memo.add"]
 
 
-def test_a_truncated_backup_is_refused_in_one_line(filled: Project, tmp_path: Path) -> None:
-    whole = backup(filled, tmp_path / "whole.duckdb").read_bytes()
-    cut = tmp_path / "cut.duckdb"
-    cut.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(InputError) as caught:
-        restore(filled.path, cut)
-    message = str(caught.value)
-    assert message.startswith(f"{cut}: ") and "\n" not in message
-    assert "backup cannot be read whole" in message or "not a qualcode project file" in message
-    assert rows(filled, "SELECT count(*) FROM coding_events") == [(2,)]
-
-
 def test_copies_backups_and_exports_are_the_owners_only(filled: Project, tmp_path: Path) -> None:
     """Every file qualcode writes from a project holds transcripts: mode 0600 whatever
     the umask (where the platform has modes)."""
@@ -206,3 +199,152 @@ def test_copies_backups_and_exports_are_the_owners_only(filled: Project, tmp_pat
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
         p.name: 0o600 for p in written
     }
+
+
+# --- restore over a project with accounts: an admin who signs in ----------------------------
+
+ADMIN_PASSWORD = "admin password 1"
+CODER_PASSWORD = "coder password 1"
+
+
+def _contents(project: Project) -> str:
+    """A digest of every table but the action log (where sign-in attempts are logged)."""
+    digest = hashlib.sha256()
+    with project.connect(read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_name <> 'action_log' ORDER BY 1"
+        ).fetchall()
+        for (table,) in tables:
+            digest.update(
+                repr(
+                    (table, con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall())
+                ).encode()
+            )
+    return digest.hexdigest()
+
+
+def _log(project: Project) -> list[tuple]:
+    return rows(project, "SELECT actor, action, detail FROM action_log ORDER BY id")
+
+
+@pytest.fixture
+def guarded(filled: Project, tmp_path: Path) -> tuple[Project, Path, Path]:
+    """`filled` with accounts (admin ada, coder cole); a backup with them, one without,
+    and a decision made after both."""
+    bare = backup(filled, tmp_path / "bare.duckdb")
+    add_account(filled, "ada", ADMIN_PASSWORD, "admin")
+    add_account(filled, "cole", CODER_PASSWORD, "coder", by="ada")
+    saved = backup(filled, tmp_path / "saved.duckdb")
+    record_decisions(filled, [Decision(1, "safety", "ann", "add")])
+    return filled, saved, bare
+
+
+SAFETY = ".before-restore.bak"
+
+
+def test_restore_over_accounts_refuses_a_wrong_password_and_changes_nothing(
+    guarded: tuple[Project, Path, Path],
+) -> None:
+    project, saved, _ = guarded
+    contents, log = _contents(project), _log(project)
+    with pytest.raises(QualcodeError) as caught:
+        restore(project.path, saved, user="ada", password="not the password")
+    assert str(caught.value) == "wrong name or password"
+    assert _contents(project) == contents  # not restored: the later decision is there
+    assert rows(project, "SELECT count(*) FROM coding_events") == [(3,)]
+    # the one change is the failed attempt in the log (every sign-in attempt is logged)
+    assert _log(project) == [*log, ("ada", "account.sign_in", '{"name": "ada", "ok": false}')]
+    assert not project.path.with_name(project.path.name + SAFETY).exists()
+
+
+def test_restore_over_accounts_refuses_the_holder_and_a_coder(
+    guarded: tuple[Project, Path, Path],
+) -> None:
+    project, saved, _ = guarded
+    contents, log = _contents(project), _log(project)
+    with pytest.raises(QualcodeError) as caught:
+        restore(project.path, saved)
+    assert str(caught.value) == (
+        f"{project.path} has accounts: only an admin who signs in can restore it"
+    )
+    assert _log(project) == log
+    with pytest.raises(QualcodeError) as caught:
+        restore(project.path, saved, user="cole", password=CODER_PASSWORD)
+    assert (
+        str(caught.value) == "'cole' is a coder: only an admin can restore a project with accounts"
+    )
+    assert _contents(project) == contents
+    assert [entry[1] for entry in _log(project)[len(log) :]] == ["account.sign_in"]
+    assert not project.path.with_name(project.path.name + SAFETY).exists()
+
+
+def test_an_admin_restores_and_the_restore_is_logged_under_them(
+    guarded: tuple[Project, Path, Path],
+) -> None:
+    project, saved, _ = guarded
+    safety = restore(project.path, saved, user="ada", password=ADMIN_PASSWORD)
+    assert rows(project, "SELECT count(*) FROM coding_events") == [(2,)]
+    assert rows(project, "SELECT name, role FROM coders WHERE password_hash IS NOT NULL "
+                "ORDER BY 1") == [("ada", "admin"), ("cole", "coder")]  # fmt: skip
+    actor, action, detail = _log(project)[-1]
+    assert (actor, action, json.loads(detail)) == (
+        "ada", "restore", {"from": str(saved), "previous": str(safety)}
+    )  # fmt: skip
+
+
+def test_a_backup_without_accounts_needs_the_admins_confirmation(
+    guarded: tuple[Project, Path, Path],
+) -> None:
+    project, _, bare = guarded
+    contents = _contents(project)
+    with pytest.raises(ArgumentError) as caught:
+        restore(project.path, bare, user="ada", password=ADMIN_PASSWORD)
+    assert str(caught.value) == (
+        f"without_accounts must be given to restore {bare}: it has no accounts, so restoring "
+        "it removes every account and sign-in from the project"
+    )
+    assert _contents(project) == contents
+    restore(project.path, bare, user="ada", password=ADMIN_PASSWORD, without_accounts=True)
+    assert rows(project, "SELECT count(*) FROM coders WHERE password_hash IS NOT NULL") == [(0,)]
+    actor, action, detail = _log(project)[-1]
+    assert (actor, action, json.loads(detail)["accounts_removed"]) == ("ada", "restore", True)
+
+
+def test_without_accounts_a_named_user_must_supervise(filled: Project, tmp_path: Path) -> None:
+    add_coder(filled, "ann")
+    saved = backup(filled, tmp_path / "b.duckdb")
+    with pytest.raises(QualcodeError, match="'ann' is a coder: only a supervisor or admin can"):
+        restore(filled.path, saved, user="ann")
+    add_coder(filled, "sue", "supervisor")
+    restore(filled.path, saved, user="sue")
+    assert _log(filled)[-1][:2] == ("sue", "restore")
+
+
+def test_cli_restore_signs_in(guarded: tuple[Project, Path, Path]) -> None:
+    project, saved, bare = guarded
+
+    def run(*args: str, password: str = ADMIN_PASSWORD) -> tuple[int, str]:
+        result = CliRunner().invoke(
+            cli_app,
+            ["--db", str(project.path), *args],
+            env={"QUALCODE_PASSWORD": password},
+        )
+        return result.exit_code, result.output
+
+    contents = _contents(project)
+    assert run("--user", "ada", "restore", str(saved), password="wrong password") == (
+        1, "error: wrong name or password\n"
+    )  # fmt: skip
+    assert run("restore", str(saved)) == (
+        1, f"error: {project.path} has accounts: only an admin who signs in can restore it\n"
+    )  # fmt: skip
+    assert _contents(project) == contents
+    code, output = run("--user", "ada", "restore", str(bare))
+    assert (code, output) == (
+        1, f"error: --without-accounts must be given to restore {bare}: it has no accounts, "
+        "so restoring it removes every account and sign-in from the project\n"
+    )  # fmt: skip
+    code, output = run("--user", "ada", "restore", str(saved))
+    assert code == 0 and output.startswith(f"restored {project.path} from {saved}")
+    assert rows(project, "SELECT count(*) FROM coding_events") == [(2,)]

@@ -53,6 +53,7 @@ def _tricky() -> Codebook:
                 examples=["first", "two\nlines", "- dash first", "Provenance: no"],
                 color="#2a9d8f",
                 provenance="Workshop 3\nqualcode id: fake",
+                priorities=["recovery", "participation"],
             ),
             Code(id="Zeta_2", label="Zeta", definition="z", examples=["only"]),
             Code(id="gone", label="Retired", definition="old", retired=True),
@@ -171,7 +172,10 @@ def test_description_format_is_readable() -> None:
         "  Include: not a heading",
     ]
     assert "Examples:\n- first\n- two\n  lines\n- - dash first\n- Provenance: no" in text
-    assert text.endswith("Provenance: Workshop 3\n  qualcode id: fake\nqualcode id: safe.1")
+    assert text.endswith(
+        "Provenance: Workshop 3\n  qualcode id: fake\nPriorities: recovery, participation\n"
+        "qualcode id: safe.1"
+    )
 
 
 def test_description_round_trip_restores_every_field() -> None:
@@ -182,6 +186,26 @@ def test_description_round_trip_restores_every_field() -> None:
         for key in ("definition", "full_definition", "include", "exclude", "provenance"):
             assert fields.get(key, "") == getattr(code, key), (code.id, key)
         assert fields.get("examples", []) == code.examples
+        assert fields.get("priorities", []) == code.priorities
+
+
+def test_priorities_from_another_tool_are_checked(tmp_path: Path) -> None:
+    def qdc(priorities: str) -> bytes:
+        return (
+            '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+            '<Code guid="1" name="Safe" isCodable="true"><Description>Definition: d\n'
+            f"Priorities: {priorities}\nqualcode id: safe</Description></Code>"
+            "</Codes></CodeBook>"
+        ).encode()
+
+    read = parse_qdc(qdc("Protection;  recovery, protection"), tmp_path / "p.qdc")
+    assert read.by_id()["safe"].priorities == ["protection", "recovery"]
+    with pytest.raises(InputError) as caught:
+        parse_qdc(qdc("protection, hope"), tmp_path / "p.qdc")
+    assert str(caught.value) == (
+        f"{tmp_path / 'p.qdc'}: code 'safe': field 'priorities' has 'hope', which is not one "
+        "of participation, inclusion, protection, empowerment, recovery"
+    )
 
 
 def test_foreign_description_becomes_definition_and_full_definition() -> None:

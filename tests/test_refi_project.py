@@ -14,9 +14,11 @@ import yaml
 from lxml import etree
 from typer.testing import CliRunner
 
+from qualcode.agreement.adjudication import settle
 from qualcode.cli import app
 from qualcode.codebook.versions import codebook_at, current_codebook
 from qualcode.codebook_files import load_codebook
+from qualcode.coders import add_coder
 from qualcode.coding.decisions import Decision, record_decisions
 from qualcode.coding.memos import add_memo
 from qualcode.errors import InputError, ProjectError
@@ -125,7 +127,14 @@ def _code_paths(project: Project) -> dict[str, str]:
 def test_nvivo_project_imports_with_known_counts(nvivo: tuple[Project, dict]) -> None:
     project, report = nvivo
     expected = json.loads((REFI / "nvivo12.6win_oltas0517.expected.json").read_text())
-    assert report == {"documents": 2, "codes": 152, "coders": 2, "codings": 303, "memos": 0}
+    assert report == {
+        "documents": 2,
+        "codes": 152,
+        "coders": 2,
+        "codings": 303,
+        "memos": 0,
+        "sources_skipped": 0,
+    }
     assert rows(project, "SELECT count(*) FROM codings") == [(expected["n_codings"],)]
     assert rows(project, "SELECT name FROM coders ORDER BY name") == [
         ("Gergo",),
@@ -362,10 +371,11 @@ def test_round_trip_into_an_empty_project_is_exact(
     report = import_qdpx(target, out, positions=unit)
     assert report.to_json() == {
         "documents": 3,
-        "codes": 32,
+        "codes": 44,
         "coders": 3,
         "codings": 16,
         "memos": 5,
+        "sources_skipped": 0,
     }
     assert report.notes == []
     assert _snapshot(target) == _snapshot(source_project)
@@ -478,7 +488,14 @@ def _lenient_qdpx(tmp_path: Path) -> Path:
 
 def test_lenient_import_of_what_other_tools_write(project: Project, tmp_path: Path) -> None:
     report = import_qdpx(project, _lenient_qdpx(tmp_path))
-    assert report.to_json() == {"documents": 1, "codes": 4, "coders": 2, "codings": 5, "memos": 6}
+    assert report.to_json() == {
+        "documents": 1,
+        "codes": 4,
+        "coders": 2,
+        "codings": 5,
+        "memos": 6,
+        "sources_skipped": 0,
+    }
     assert report.notes == [
         "source 'Interview 1': 1 empty selection(s) skipped",
         "1 PictureSource element(s) not imported (text sources only)",
@@ -648,7 +665,7 @@ def test_size_limit_is_configurable(project: Project, exported: Path) -> None:
 def test_a_failure_inside_the_transaction_leaves_nothing(
     project: Project, exported: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(*args: object) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(project_import, "append_decisions", boom)
@@ -674,10 +691,11 @@ def test_cli_exports_and_imports(source_project: Project, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "documents": 3,
-        "codes": 32,
+        "codes": 44,
         "coders": 3,
         "codings": 16,
         "memos": 5,
+        "sources_skipped": 0,
     }
     result = runner.invoke(app, ["--db", str(target.path), "import", "qdpx", str(tmp_path)])
     assert result.exit_code == 1
@@ -696,16 +714,17 @@ def test_export_needs_something_and_a_codebook_alone_is_valid(
     assert not (tmp_path / "empty.qdpx").exists()
     load_codebook(project, REPO_ROOT / "codebook" / "csf-pof.yaml")
     report = export_qdpx(project, tmp_path / "codebook.qdpx")
-    assert (report.documents, report.codes, report.codings, report.coders) == (0, 32, 0, 0)
+    assert (report.documents, report.codes, report.codings, report.coders) == (0, 44, 0, 0)
     root = qde_of(tmp_path / "codebook.qdpx")
     assert PROJECT_XSD.validate(root), PROJECT_XSD.error_log.last_error
     target = Project.init(tmp_path / "t.duckdb")
     assert import_qdpx(target, tmp_path / "codebook.qdpx").to_json() == {
         "documents": 0,
-        "codes": 32,
+        "codes": 44,
         "coders": 0,
         "codings": 0,
         "memos": 0,
+        "sources_skipped": 0,
     }
     assert current_codebook(target) == current_codebook(project)
 
@@ -747,33 +766,29 @@ def test_import_stores_documents_through_the_one_document_insert(
     assert import_qdpx(target, exported).documents_reused == 3 and stored == []
 
 
-def test_a_segments_comment_that_unpacks_past_the_limit_is_refused(
-    exported: Path, tmp_path: Path
+def test_a_settled_project_exports_without_its_consensus_layer_and_imports_again(
+    tmp_path: Path,
 ) -> None:
-    """A few KB of compressed comment can ask for gigabytes: it is inflated only as far
-    as the size limit, then refused with one line, and nothing is stored."""
-    import base64
-    import re
-    import zlib
-
-    squeeze = zlib.compressobj(9)
-    bomb = b"".join(squeeze.compress(b"[" * 2**20) for _ in range(64)) + squeeze.flush()
-    assert len(bomb) < 80_000  # 64 MiB unpacked
-    with zipfile.ZipFile(exported) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    qde = members["project.qde"].decode("utf-8")
-    encoded = base64.b64encode(bomb).decode("ascii")
-    qde, n = re.subn(r"qualcode segments: [A-Za-z0-9+/=]+", f"qualcode segments: {encoded}", qde)
-    assert n >= 1
-    members["project.qde"] = qde.encode("utf-8")
-    hostile = tmp_path / "bomb.qdpx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    target = Project.init(tmp_path / "t.duckdb")
-    with pytest.raises(InputError) as caught:
-        import_qdpx(target, hostile, max_bytes=8 * 2**20)
-    message = str(caught.value)
-    assert message.startswith(f"{hostile}: source ") and "\n" not in message
-    assert "qualcode segments comment unpacks to more than 8 MB (raise it with" in message
-    assert rows(target, "SELECT count(*) FROM documents") == [(0,)]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "t.txt").write_text("YP1: I feel safe in my room.\n", encoding="utf-8")
+    source = Project.init(tmp_path / "a.duckdb")
+    ingest_paths(source, [docs])
+    load_codebook(source, REPO_ROOT / "codebook" / "csf-pof.yaml")
+    add_coder(source, "sue", role="supervisor")
+    [(segment,)] = rows(source, "SELECT id FROM segments")
+    record_decisions(source, [Decision(segment, "physical_safety", "alice", "add")])
+    settle(source, segment, "physical_safety", "sue", adopt="alice")
+    out = tmp_path / "a.qdpx"
+    report = export_qdpx(source, out)
+    assert (report.codings, report.coders) == (1, 2)
+    assert report.notes == [
+        "1 codings of the consensus layer were not exported: REFI-QDA has no agreed layer, "
+        "and a user named for it is refused on import"
+    ]
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    assert 'name="consensus"' not in xml
+    target = Project.init(tmp_path / "b.duckdb")
+    assert import_qdpx(target, out).codings == 1
+    assert rows(target, "SELECT coder, code_id FROM codings") == [("alice", "physical_safety")]

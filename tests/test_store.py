@@ -186,19 +186,3 @@ def test_writer_waits_for_a_short_lock(project: Project, monkeypatch) -> None:
 def test_a_new_project_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     project = Project.init(tmp_path / "new.duckdb")
     assert project.path.stat().st_mode & 0o777 == 0o600
-
-
-def test_a_duckdb_file_of_something_else_is_left_alone(tmp_path: Path) -> None:
-    other = tmp_path / "other.duckdb"
-    con = duckdb.connect(str(other))
-    con.execute("CREATE TABLE survey (answer VARCHAR)")
-    con.close()
-    with pytest.raises(ProjectError, match=r"other.duckdb: not a qualcode project file \("):
-        Project.open(other)
-    result = CliRunner().invoke(app, ["--db", str(other), "status"])
-    assert result.exit_code == 1
-    assert result.output.strip().endswith("not a qualcode project file (create one: qualcode init)")
-    con = duckdb.connect(str(other), read_only=True)
-    tables = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    con.close()
-    assert tables == [("survey",)]  # nothing was created in it

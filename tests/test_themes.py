@@ -127,8 +127,8 @@ def test_bad_theme_input_changes_nothing(coded: Project) -> None:
 def test_framework_themes_are_created_once(coded: Project) -> None:
     themes = list_themes(coded)
     assert [(t.framework_group, t.origin, len(t.codes)) for t in themes] == [
-        ("art2", "framework", 3), ("art3", "framework", 4), ("art6", "framework", 9),
-        ("art12", "framework", 3), ("barriers", "framework", 8),
+        ("art2", "framework", 3), ("art3", "framework", 5), ("art6", "framework", 14),
+        ("art12", "framework", 3), ("barriers", "framework", 14),
     ]  # fmt: skip
     art6 = themes[2]
     assert art6.codes[:3] == ["safety", "physical_safety", "psychological_safety"]
@@ -144,6 +144,36 @@ def test_framework_themes_are_created_once(coded: Project) -> None:
 def test_framework_themes_need_a_codebook(project: Project) -> None:
     with pytest.raises(QualcodeError, match="no codebook loaded"):
         create_framework_themes(project, "alice")
+
+
+def test_a_retired_code_keeps_its_codings_in_a_framework_theme_made_later(
+    tmp_path: Path,
+) -> None:
+    """not_listened (bob on b2: Location 1 YP3, session 2) is retired before the
+    framework themes exist; resource_gaps, never applied, is retired too."""
+    from qualcode.codebook.edit import retire_code
+    from qualcode.exports.api import build_table
+
+    from .test_tracking import build_coded
+
+    project = build_coded(Project.init(tmp_path / "p.duckdb"), tmp_path, framework=False)
+    retire_code(project, "not_listened", "alice")
+    retire_code(project, "resource_gaps", "alice")
+    create_framework_themes(project, "alice")
+    barriers = next(t for t in list_themes(project) if t.framework_group == "barriers")
+    assert "not_listened" in barriers.codes and "resource_gaps" not in barriers.codes
+    assert len(barriers.codes) == 7  # 8 codes, less the retired one nobody applied
+    table = build_table(project, "themes", "all")
+    row = next(r for r in table.rows if r[0] == barriers.name)
+    assert "Not feeling listened to (retired)" in row[1].split("; ")
+    assert row[3:6] == ["1/5", 1, "Location 1 (session 2)"]
+    assert (
+        row[6]
+        == "\u201cNobody listens to us.\u201d (young person, location 1, session 2, March 2022)"
+    )
+    assert any(n.startswith("(retired): a code retired") for n in table.notes)
+    with pytest.raises(QualcodeError, match="'resource_gaps' is retired"):
+        add_codes(project, barriers.id, ["resource_gaps"], "alice")
 
 
 # --- candidate themes -------------------------------------------------------------------
@@ -307,34 +337,41 @@ def test_default_quotes_by_agreement_then_length_never_facilitators(coded: Proje
 
 def test_pinned_quotes_replace_the_default_choice(coded: Project) -> None:
     a0, a1, b2 = seg(coded, "a.txt", 0), seg(coded, "a.txt", 1), seg(coded, "b.txt", 2)
-    assert pin_quote(coded, "theme", 3, a1, "alice") == 1
-    assert pin_quote(coded, "theme", "3", a0, "alice") == 2  # a researcher may pin anything coded
-    quotes = illustrative_quotes(coded, "theme", 3, "consensus")
+    assert pin_quote(coded, "theme", 3, a1, "alice", "all") == 1
+    # a researcher may pin anything coded in the layer, a facilitator's words too
+    assert pin_quote(coded, "theme", "3", a0, "alice", "all") == 2
+    quotes = illustrative_quotes(coded, "theme", 3, "all")
     assert [(q.segment_id, q.pinned) for q in quotes] == [(a1, True), (a0, True)]
     assert quotes[1].attribution == "(facilitator, location 1, session 1, March 2022)"
-    with pytest.raises(QualcodeError, match="not coded with a code of theme"):
-        pin_quote(coded, "theme", 3, b2, "alice")
+    # pins belong to their layer: the consensus layer keeps its default choice
+    assert not any(q.pinned for q in illustrative_quotes(coded, "theme", 3, "consensus"))
+    with pytest.raises(QualcodeError, match="not coded with a code of theme .* in layer all"):
+        pin_quote(coded, "theme", 3, b2, "alice", "all")
+    # a0 is coded by alice only: not in the consensus layer
+    with pytest.raises(QualcodeError, match="in layer consensus"):
+        pin_quote(coded, "theme", 3, a0, "alice")
     with pytest.raises(QualcodeError, match="already pinned"):
-        pin_quote(coded, "theme", 3, a1, "alice")
-    pin_quote(coded, "theme", 3, seg(coded, "c.txt", 2), "alice")
-    with pytest.raises(QualcodeError, match="already has 3 pinned quotes"):
-        pin_quote(coded, "theme", 3, seg(coded, "b.txt", 1), "alice")
-    unpin_quote(coded, "theme", 3, a1, "bob")
-    assert rows(coded, "SELECT segment_id, position FROM pinned_quotes ORDER BY position") == [
-        (a0, 1),
-        (seg(coded, "c.txt", 2), 2),
-    ]
+        pin_quote(coded, "theme", 3, a1, "alice", "all")
+    pin_quote(coded, "theme", 3, seg(coded, "c.txt", 2), "alice", "all")
+    with pytest.raises(QualcodeError, match="already has 3 pinned quotes in layer all"):
+        pin_quote(coded, "theme", 3, seg(coded, "b.txt", 1), "alice", "all")
+    assert pin_quote(coded, "theme", 3, seg(coded, "b.txt", 1), "alice") == 1  # consensus
+    unpin_quote(coded, "theme", 3, a1, "bob", "all")
+    assert rows(
+        coded, "SELECT layer, segment_id, position FROM pinned_quotes ORDER BY layer, position"
+    ) == [("all", a0, 1), ("all", seg(coded, "c.txt", 2), 2),
+          ("consensus", seg(coded, "b.txt", 1), 1)]  # fmt: skip
     with pytest.raises(QualcodeError, match="is not pinned"):
-        unpin_quote(coded, "theme", 3, a1, "bob")
-    assert pin_quote(coded, "code", "physical_safety", a1, "alice") == 1
+        unpin_quote(coded, "theme", 3, a1, "bob", "all")
+    assert pin_quote(coded, "code", "physical_safety", a1, "alice", "all") == 1
     assert [q.pinned for q in illustrative_quotes(coded, "code", "physical_safety", "all")] == [
         True
     ]
     with pytest.raises(QualcodeError, match="no code 'art6'"):
-        pin_quote(coded, "code", "art6", a1, "alice")
-    assert [a for a, _ in log(coded, "quote.pin")] == ["alice"] * 4
+        pin_quote(coded, "code", "art6", a1, "alice", "all")
+    assert [a for a, _ in log(coded, "quote.pin")] == ["alice"] * 5
     assert log(coded, "quote.unpin") == [
-        ("bob", {"target_type": "theme", "target_id": "3", "segment_id": a1})
+        ("bob", {"target_type": "theme", "target_id": "3", "layer": "all", "segment_id": a1})
     ]
 
 
@@ -395,7 +432,14 @@ def test_session_and_location_rows_include_facilitators(coded: Project) -> None:
 def test_summaries_are_versioned_and_logged(coded: Project) -> None:
     assert (
         set_summary(
-            coded, "participant", "Location 1 / YP1", "theme", "3", "Safe at home.", "alice"
+            coded,
+            "participant",
+            "Location 1 / YP1",
+            "theme",
+            "3",
+            "Safe at home.",
+            "alice",
+            "all",
         )
         == 1
     )
@@ -408,6 +452,7 @@ def test_summaries_are_versioned_and_logged(coded: Project) -> None:
             "3",
             "Safe at home and college.",
             "bob",
+            "all",
         )
         == 2
     )
@@ -415,7 +460,7 @@ def test_summaries_are_versioned_and_logged(coded: Project) -> None:
     assert (cell.summary, cell.summary_version, cell.summary_author) == (
         "Safe at home and college.", 2, "bob",
     )  # fmt: skip
-    history = summary_history(coded, "participant", "Location 1 / YP1", "theme", "3")
+    history = summary_history(coded, "participant", "Location 1 / YP1", "theme", "3", "all")
     assert [(h["version"], h["text"], h["author"]) for h in history] == [
         (1, "Safe at home.", "alice"), (2, "Safe at home and college.", "bob"),
     ]  # fmt: skip
@@ -451,4 +496,4 @@ def test_matrix_of_themes_needs_themes(tmp_path: Path, project: Project) -> None
     build_coded(project, tmp_path, framework=False)
     with pytest.raises(QualcodeError, match="no themes yet"):
         framework_matrix(project, "participant", "theme", "all")
-    assert len(framework_matrix(project, "participant", "code", "all").columns) == 27
+    assert len(framework_matrix(project, "participant", "code", "all").columns) == 39

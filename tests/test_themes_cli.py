@@ -164,37 +164,44 @@ def test_pin_and_unpin_quotes_to_a_theme_or_a_code(project: Project, coded: list
     default = [(coded[1], False), (coded[2], False)]
     assert pinned(project, "theme", 1) == default
 
-    first = ok(qc(project, "pin", "Home", str(coded[1])))
-    assert first.stdout == f"segment {coded[1]} pinned to theme 1 (quote 1)\n"
+    first = ok(qc(project, "pin", "Home", str(coded[1]), "--layer", "all"))
+    assert first.stdout == f"segment {coded[1]} pinned to theme 1 in layer all (quote 1)\n"
     assert pinned(project, "theme", 1) == [(coded[1], True)]
-    second = json.loads(ok(qc(project, "pin", "1", str(coded[2]), "--json")).stdout)
+    second = json.loads(ok(qc(project, "pin", "1", str(coded[2]), "--layer", "all",
+                              "--json")).stdout)  # fmt: skip
     assert second == {
-        "target_type": "theme", "target_id": "1", "segment_id": coded[2], "position": 2,
+        "target_type": "theme", "target_id": "1", "segment_id": coded[2], "layer": "all",
+        "position": 2,
     }  # fmt: skip
     assert pinned(project, "theme", 1) == [(coded[1], True), (coded[2], True)]
 
-    not_coded = qc(project, "pin", "Home", str(coded[0]))  # education is not a code of Home
+    # education is not a code of Home
+    not_coded = qc(project, "pin", "Home", str(coded[0]), "--layer", "all")
     assert (not_coded.exit_code, not_coded.stderr) == (
-        1, f"error: segment {coded[0]} is not coded with a code of theme 'Home'\n",
+        1, f"error: segment {coded[0]} is not coded with a code of theme 'Home' in layer all\n",
     )  # fmt: skip
+    # the default layer is the consensus, which nobody has settled yet
+    unsettled = qc(project, "pin", "Home", str(coded[1]))
+    assert unsettled.exit_code == 1
+    assert unsettled.stderr.startswith("error: layer 'consensus' has no codings yet")
 
-    unpinned = ok(qc(project, "unpin", "home", str(coded[1])))
-    assert unpinned.stdout == f"segment {coded[1]} unpinned from theme 1\n"
+    unpinned = ok(qc(project, "unpin", "home", str(coded[1]), "--layer", "all"))
+    assert unpinned.stdout == f"segment {coded[1]} unpinned from theme 1 in layer all\n"
     assert pinned(project, "theme", 1) == [(coded[2], True)]
-    ok(qc(project, "unpin", "Home", str(coded[2])))
+    ok(qc(project, "unpin", "Home", str(coded[2]), "--layer", "all"))
     assert pinned(project, "theme", 1) == default
-    again = qc(project, "unpin", "Home", str(coded[2]))
+    again = qc(project, "unpin", "Home", str(coded[2]), "--layer", "all")
     assert (again.exit_code, again.stderr) == (
-        1, f"error: segment {coded[2]} is not pinned to 'Home'\n",
+        1, f"error: segment {coded[2]} is not pinned to 'Home' in layer all\n",
     )  # fmt: skip
 
     # --code: REF is a code's id
-    ok(qc(project, "pin", "--code", "housing", str(coded[1])))
+    ok(qc(project, "pin", "--code", "housing", str(coded[1]), "--layer", "all"))
     assert pinned(project, "code", "housing") == [(coded[1], True)]
     assert pinned(project, "theme", 1) == default
-    ok(qc(project, "unpin", "--code", "housing", str(coded[1])))
+    ok(qc(project, "unpin", "--code", "housing", str(coded[1]), "--layer", "all"))
     assert pinned(project, "code", "housing") == [(coded[1], False)]
-    unknown = qc(project, "pin", "--code", "nowhere", str(coded[1]))
+    unknown = qc(project, "pin", "--code", "nowhere", str(coded[1]), "--layer", "all")
     assert (unknown.exit_code, unknown.stderr) == (1, "error: no code 'nowhere'\n")
 
     assert theme_log(project) == [
@@ -208,22 +215,25 @@ def test_pin_and_unpin_quotes_to_a_theme_or_a_code(project: Project, coded: list
     ]
     pins = [e["detail"] for e in audit_trail(project) if e["action"] == "quote.pin"]
     assert pins[-1] == {
-        "target_type": "code", "target_id": "housing", "segment_id": coded[1], "position": 1,
+        "target_type": "code", "target_id": "housing", "layer": "all", "segment_id": coded[1],
+        "position": 1,
     }  # fmt: skip
 
 
 def test_matrix_summaries_are_written_as_versions(project: Project, coded: list[int]) -> None:
     ok(qc(project, "add", "Home", "--code", "housing", "--code", "friends"))
-    first = ok(qc(project, "summary", "Location 1 / YP", "Home", "Wants a room of their own."))
-    assert first.stdout == "summary of Location 1 / YP x theme 1: version 1\n"
+    first = ok(qc(project, "summary", "Location 1 / YP", "Home", "Wants a room of their own.",
+                  "--layer", "all"))  # fmt: skip
+    assert first.stdout == "summary of Location 1 / YP x theme 1 in layer all: version 1\n"
     second = json.loads(
-        ok(qc(project, "summary", "Location 1 / YP", "1", "Room, then friends.", "--json")).stdout
-    )
+        ok(qc(project, "summary", "Location 1 / YP", "1", "Room, then friends.", "--json",
+              "--layer", "all")).stdout
+    )  # fmt: skip
     assert second == {
         "row_kind": "participant", "row": "Location 1 / YP", "column_kind": "theme",
-        "column": "1", "version": 2, "author": "cli",
+        "column": "1", "layer": "all", "version": 2, "author": "cli",
     }  # fmt: skip
-    history = summary_history(project, "participant", "Location 1 / YP", "theme", "1")
+    history = summary_history(project, "participant", "Location 1 / YP", "theme", "1", "all")
     assert [(h["version"], h["text"], h["author"]) for h in history] == [
         (1, "Wants a room of their own.", "cli"),
         (2, "Room, then friends.", "cli"),
@@ -232,11 +242,14 @@ def test_matrix_summaries_are_written_as_versions(project: Project, coded: list[
     assert (cell.summary, cell.summary_version) == ("Room, then friends.", 2)
 
     ok(qc(project, "summary", "Location 1 / session 1", "housing", "Housing first.",
-          "--rows", "session", "--columns", "code"))  # fmt: skip
-    cell = framework_matrix(project, "session", "code", "all").cell(
+          "--rows", "session", "--columns", "code", "--layer", "coder:ana"))  # fmt: skip
+    cell = framework_matrix(project, "session", "code", "coder:ana").cell(
         "Location 1 / session 1", "housing"
     )
     assert (cell.summary, cell.summary_author) == ("Housing first.", "cli")
+    # a summary belongs to the layer it was written on
+    other = framework_matrix(project, "session", "code", "all")
+    assert other.cell("Location 1 / session 1", "housing").summary is None
 
     for args, message in [
         (("Location 9 / YP", "Home", "x"), "no participant 'Location 9 / YP' in the project"),
@@ -245,7 +258,7 @@ def test_matrix_summaries_are_written_as_versions(project: Project, coded: list[
         (("Location 1 / YP", "Home", "x", "--rows", "people"),
          "matrix rows must be one of participant, session, location"),
     ]:  # fmt: skip
-        failed = qc(project, "summary", *args)
+        failed = qc(project, "summary", *args, "--layer", "all")
         assert (failed.exit_code, failed.stderr) == (1, f"error: {message}\n"), args
     assert [a for a, action in theme_log(project) if action == "matrix.summary"] == ["cli"] * 3
 
@@ -295,11 +308,12 @@ def test_a_person_named_with_user_is_recorded(project: Project, coded: list[int]
     ok(qc(project, "add", "Home", "--code", "housing", user="bea"))
     ok(qc(project, "edit", "Home", "--memo", "checked", user="bea"))
     ok(qc(project, "codes", "Home", "--add", "friends", user="bea"))
-    ok(qc(project, "pin", "Home", str(coded[1]), user="bea"))
-    ok(qc(project, "unpin", "Home", str(coded[1]), user="bea"))
+    ok(qc(project, "pin", "Home", str(coded[1]), "--layer", "all", user="bea"))
+    ok(qc(project, "unpin", "Home", str(coded[1]), "--layer", "all", user="bea"))
     second = json.loads(
-        ok(qc(project, "summary", "Location 1 / YP", "Home", "Hers.", "--json", user="bea")).stdout
-    )
+        ok(qc(project, "summary", "Location 1 / YP", "Home", "Hers.", "--json", "--layer", "all",
+              user="bea")).stdout
+    )  # fmt: skip
     assert second["author"] == "bea"
     ok(qc(project, "add", "Spare", user="bea"))
     ok(qc(project, "delete", "Spare", user="bea"))
@@ -307,7 +321,7 @@ def test_a_person_named_with_user_is_recorded(project: Project, coded: list[int]
     assert get_theme(project, "Home").created_by == "bea"
     assert get_theme(project, "Unsigned").created_by == "cli"
     assert (
-        summary_history(project, "participant", "Location 1 / YP", "theme", "1")[0]["author"]
+        summary_history(project, "participant", "Location 1 / YP", "theme", "1", "all")[0]["author"]
         == "bea"
     )
     assert theme_log(project) == [

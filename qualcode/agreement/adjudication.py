@@ -171,7 +171,7 @@ def settle(
     )
     with project.transaction() as con:
         check_write_coders(con, project.user, [CONSENSUS_CODER])
-        event = append_decisions(con, [settlement])[0]
+        event = append_decisions(con, [settlement], recorded_by=supervisor)[0]
         log_action(
             con,
             supervisor,

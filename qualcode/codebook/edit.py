@@ -20,7 +20,7 @@ from qualcode.errors import InputError, QualcodeError
 from qualcode.store import Project
 
 EDITABLE = ("label", "definition", "full_definition", "include", "exclude", "examples", "color",
-            "provenance")  # fmt: skip
+            "provenance", "priorities")  # fmt: skip
 SOURCE = "qualcode app"
 
 

@@ -14,9 +14,14 @@ _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TEXT_FIELDS = ("definition", "full_definition", "include", "exclude", "provenance")
 MAX_DEPTH = 100
 """The deepest a code may sit below its top-level group (real codebooks use a few levels)."""
+PRIORITIES = ("participation", "inclusion", "protection", "empowerment", "recovery")
+"""The thematic priorities a code may serve: the outcome themes of the CSF-POF workshops.
+They cut across the codebook's groups, so they are a code attribute (a non-exclusive
+dimension for analysis), not codes that are applied to text."""
 KNOWN_FIELDS = frozenset(
-    {"id", "label", "parent", "codable", "examples", "color", "retired", *_TEXT_FIELDS}
-)
+    {"id", "label", "parent", "codable", "examples", "color", "retired", "priorities",
+     *_TEXT_FIELDS}
+)  # fmt: skip
 
 
 @dataclass
@@ -35,6 +40,7 @@ class Code:
     color: str | None = None
     provenance: str = ""
     retired: bool = False
+    priorities: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML form: only the fields that carry something."""
@@ -113,6 +119,28 @@ def _scalar(value: Any, source: Path, where: str, key: str) -> Any:
     return value
 
 
+def _priorities(value: Any, source: Path, where: str) -> list[str]:
+    """The thematic priorities of a code: a list (or one value) of PRIORITIES, each once,
+    in the order given."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise InputError(source, f"{where}: field 'priorities' must be a list of text")
+    found: list[str] = []
+    for item in items:
+        name = item.strip().lower()
+        if name not in PRIORITIES:
+            raise InputError(
+                source,
+                f"{where}: field 'priorities' has '{item.strip()[:40]}', which is not one of "
+                + ", ".join(PRIORITIES),
+            )
+        if name not in found:
+            found.append(name)
+    return found
+
+
 def _code_from_mapping(raw: Any, position: int, source: Path) -> Code:
     if not isinstance(raw, dict):
         raise InputError(source, f"code #{position}: expected a mapping with id and label")
@@ -147,6 +175,7 @@ def _code_from_mapping(raw: Any, position: int, source: Path) -> Code:
     if color is not None and not _COLOR_RE.match(str(color)):
         raise InputError(source, f"{where}: field 'color' must look like #1f77b4")
     parent = _scalar(raw.get("parent"), source, where, "parent")
+    priorities = _priorities(raw.get("priorities"), source, where)
     texts = {key: _text(raw.get(key), source, where, key) for key in _TEXT_FIELDS}
     if codable and not retired and not texts["definition"]:
         raise InputError(source, f"{where}: missing required field 'definition'")
@@ -158,6 +187,7 @@ def _code_from_mapping(raw: Any, position: int, source: Path) -> Code:
         examples=[str(item).strip() for item in examples if str(item).strip()],
         color=str(color) if color is not None else None,
         retired=retired,
+        priorities=priorities,
         **texts,
     )
 

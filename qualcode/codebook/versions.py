@@ -19,7 +19,7 @@ from qualcode.store import Project
 
 _CODE_COLUMNS = (
     "id, label, parent, codable, definition, full_definition, include, exclude, "
-    "examples, color, provenance, retired"
+    "examples, color, provenance, retired, priorities"
 )
 
 
@@ -34,9 +34,19 @@ class LoadResult:
     retired: list[str] = field(default_factory=list)
 
 
+def _hashed_fields(code: Code) -> dict:
+    """A code's fields for the content hash; a field added later (priorities) counts only
+    when set, so a codebook stored before it existed keeps its hash."""
+    fields = asdict(code)
+    if not fields["priorities"]:
+        del fields["priorities"]
+    return fields
+
+
 def _content_hash(codebook: Codebook) -> str:
     payload = json.dumps(
-        {"name": codebook.name, "codes": [asdict(c) for c in codebook.codes]}, sort_keys=True
+        {"name": codebook.name, "codes": [_hashed_fields(c) for c in codebook.codes]},
+        sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -50,6 +60,7 @@ def _codes_at(con: duckdb.DuckDBPyConnection, version: int) -> list[Code]:
     for row in rows:
         values = dict(zip([c.strip() for c in _CODE_COLUMNS.split(",")], row, strict=True))
         values["examples"] = list(values["examples"] or [])
+        values["priorities"] = list(values["priorities"] or [])
         for key in ("definition", "full_definition", "include", "exclude", "provenance"):
             values[key] = values[key] or ""
         codes.append(Code(**values))
@@ -131,7 +142,7 @@ def append_codebook(
     )
     con.executemany(
         f"INSERT INTO codes (codebook_version, ordinal, {_CODE_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 version,
@@ -148,6 +159,7 @@ def append_codebook(
                 c.color,
                 c.provenance,
                 c.retired,
+                c.priorities,
             ]
             for i, c in enumerate(codes)
         ],

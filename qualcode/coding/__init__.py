@@ -20,7 +20,7 @@ from qualcode.coding.decisions import (
     record_decision,
     record_decisions,
 )
-from qualcode.coding.layers import Layer, parse_layer, resolve_layer
+from qualcode.coding.layers import Layer, layers_with_codings, parse_layer, resolve_layer
 from qualcode.coding.memos import Memo, add_memo, memos_for
 from qualcode.coding.progress import acceptance_rates, review_progress
 from qualcode.coding.retrieve import (
@@ -50,6 +50,7 @@ __all__ = [
     "excerpt_span",
     "filter_options",
     "import_codings",
+    "layers_with_codings",
     "list_documents",
     "memos_for",
     "mark_reviewed",

@@ -4,6 +4,11 @@
 ordinal in that document, `decision` one of add, accept, reject, remove, or
 `reviewed` (with an empty code) for a segment the coder reviewed and left
 uncoded. The whole file goes in as one transaction, or nothing does.
+
+A coder named `consensus` or `model` (qualcode's own layers) is refused. The
+events go into the named coders' layers, recorded as the importer's; for a
+project bound to a person, a file naming anyone else needs an admin
+(`qualcode.access.check_import_coders`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualcode.access import check_write_coders, recorded_as
+from qualcode.access import check_import_coders, check_not_reserved, recorded_as
 from qualcode.audit import log_action
 from qualcode.coding.decisions import ACTIONS, Decision, append_decisions, append_reviews
 from qualcode.errors import InputError, QualcodeError
@@ -80,6 +85,10 @@ def import_codings(
             if not row["coder"]:
                 raise InputError(path, f"{where}: empty coder")
             try:
+                check_not_reserved(row["coder"])
+            except QualcodeError as exc:
+                raise InputError(path, f"{where}: coder {exc.message}") from None
+            try:
                 ordinal = int(row["segment"])
             except ValueError:
                 raise InputError(path, f"{where}: segment must be a number") from None
@@ -101,9 +110,10 @@ def import_codings(
             decisions.append(
                 Decision(segment_id, row["code"], row["coder"], decision, source="import")
             )
-        check_write_coders(con, project.user, {r["coder"] for r in rows})
+        check_import_coders(con, project.user, {r["coder"] for r in rows})
+        importer = recorded_as(project, actor)
         try:
-            ids = append_decisions(con, decisions)
+            ids = append_decisions(con, decisions, recorded_by=importer)
             for coder, segment_ids in reviews.items():
                 append_reviews(con, segment_ids, coder)
         except QualcodeError as exc:
@@ -115,5 +125,5 @@ def import_codings(
         )
         result = CodingsImport(len(ids), sum(len(v) for v in reviews.values()), coders)
         detail = {"path": str(path), **result.__dict__}
-        log_action(con, recorded_as(project, actor), "codings.import", detail)
+        log_action(con, importer, "codings.import", detail)
     return result

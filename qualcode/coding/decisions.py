@@ -2,7 +2,9 @@
 
 Every accept, reject, manual add and removal is one row of `coding_events`. The
 current codings are the `codings` view: the latest event per (segment, span,
-code, coder), when that event applies the code.
+code, coder), when that event applies the code. Each event also records who wrote
+it (`recorded_by`): the coder for their own decisions, the supervisor for a
+settlement, the importer for an imported layer.
 """
 
 from __future__ import annotations
@@ -87,8 +89,11 @@ def _check(con: duckdb.DuckDBPyConnection, decisions: list[Decision], version: i
                 )
 
 
-def append_decisions(con: duckdb.DuckDBPyConnection, decisions: list[Decision]) -> list[int]:
-    """Check and append decisions inside the caller's transaction; return event ids."""
+def append_decisions(
+    con: duckdb.DuckDBPyConnection, decisions: list[Decision], recorded_by: str | None = None
+) -> list[int]:
+    """Check and append decisions inside the caller's transaction; return event ids.
+    `recorded_by` is who writes them (None: each decision's own coder)."""
     if not decisions:
         return []
     version = latest_version(con)
@@ -106,10 +111,11 @@ def append_decisions(con: duckdb.DuckDBPyConnection, decisions: list[Decision]) 
     try:
         ids = con.execute(
             "INSERT INTO coding_events (segment_id, start_offset, end_offset, code_id, coder, "
-            "action, source, score, model, codebook_version, memo) "
+            "action, source, score, model, codebook_version, memo, recorded_by) "
             "SELECT segment_id, start_offset, end_offset, code_id, coder, action, source, "
-            "score, model, ?, memo FROM new_coding_events ORDER BY ordinal RETURNING id",
-            [version],
+            "score, model, ?, memo, coalesce(?, coder) FROM new_coding_events "
+            "ORDER BY ordinal RETURNING id",
+            [version, recorded_by],
         ).fetchall()
     finally:
         con.unregister("new_coding_events")
@@ -132,13 +138,15 @@ _EVENT_COLUMNS = (
 
 def record_decisions(project: Project, decisions: Iterable[Decision]) -> list[int]:
     """Append decisions in one transaction; return their event ids, in order. A
-    project bound to a person writes only under their name (`qualcode.access`)."""
+    project bound to a person writes only under their name, or a supervisor in the
+    consensus layer (`qualcode.access`), and the events are recorded as theirs; an
+    unbound project records each decision as its coder's."""
     decisions = list(decisions)
     if not decisions:
         return []
     with project.transaction() as con:
         check_write_coders(con, project.user, (d.coder for d in decisions))
-        return append_decisions(con, decisions)
+        return append_decisions(con, decisions, recorded_by=project.user)
 
 
 def record_decision(project: Project, decision: Decision) -> int:

@@ -8,6 +8,7 @@ is left out). A sub-span coding counts at its segment.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ import duckdb
 from qualcode.access import CONSENSUS_CODER, check_layer
 from qualcode.coding.state import applied_sql
 from qualcode.errors import NextStep, QualcodeError
+from qualcode.store import Project
 
 LAYER_CHOICES = "consensus, coder:NAME or all"
 
@@ -96,3 +98,25 @@ def resolve_layer(con: duckdb.DuckDBPyConnection, text: str | Layer, user: str |
             next_step=NextStep.SETTLE if layer.kind == "consensus" else None,
         )
     return layer
+
+
+def layers_with_codings(project: Project, layers: Iterable[str]) -> list[str]:
+    """The layers among `layers` (as `visible_layers` names them) that hold at least one
+    coding, in the order given: the ones an export or an analysis can be made from
+    (`resolve_layer` refuses an empty one)."""
+    wanted = list(layers)
+    with project.connect(read_only=True) as con:
+        coders = {
+            row[0]
+            for row in con.execute(f"SELECT DISTINCT coder FROM {applied_sql(con)}").fetchall()
+        }
+    found = []
+    for name in wanted:
+        layer = parse_layer(name)
+        if layer.kind == "all":
+            has = bool(coders - {CONSENSUS_CODER})
+        else:
+            has = (CONSENSUS_CODER if layer.kind == "consensus" else layer.coder) in coders
+        if has:
+            found.append(name)
+    return found

@@ -19,6 +19,13 @@ transaction's timestamp: "reject the rest" is one action). Undo events are not
 undone themselves (there is no redo). Segment reviews (`mark_reviewed`) are not
 coding events and are not undone.
 
+Undo takes back only what C recorded themselves (`recorded_by` = C): an event
+written into C's layer by someone else (an import by an admin or the file's
+holder, recorded as the importer) is not C's to undo, and C's undo passes over
+it. An import is one action of whoever made it: a coder who imported their own
+decisions undoes the whole import in one step; an import in others' names is
+undone by nobody's undo, never piecemeal (restore the backup taken before it).
+
 Readers that count any event as a decision (agreement's "reviewed", the
 learning labels) see an undone decision that reopened a target as a removal,
 until the coder decides again; `UNDO_OPEN_SQL` lets them tell the difference.
@@ -65,7 +72,7 @@ _IS_UNDO = f"(starts_with(coalesce(memo, ''), '{UNDO_OPEN}') OR " + (
 )
 
 _LIVE = f"""
-WITH mine AS (SELECT * FROM coding_events WHERE coder = $coder),
+WITH mine AS (SELECT * FROM coding_events WHERE coder = $coder AND recorded_by = $coder),
 undone AS (
     SELECT TRY_CAST(regexp_extract(memo, '(\\d+)$', 1) AS BIGINT) AS id
     FROM mine WHERE {_IS_UNDO}
@@ -138,7 +145,8 @@ def _restoring(con: duckdb.DuckDBPyConnection, coder: str, event: tuple) -> Deci
 
 
 def undo_last(project: Project, coder: str) -> Undone | None:
-    """Undo `coder`'s latest action not undone yet, in one transaction; None if none."""
+    """Undo `coder`'s latest action not undone yet, in one transaction; None if none.
+    Only events `coder` recorded themselves count (see the module docstring)."""
     if not coder or not coder.strip():
         raise QualcodeError("undo needs a coder")
     coder = acting_as(project, coder)
@@ -147,7 +155,7 @@ def undo_last(project: Project, coder: str) -> Undone | None:
         if not events:
             return None
         decisions = [_restoring(con, coder, event) for event in events]
-        appended = append_decisions(con, decisions)
+        appended = append_decisions(con, decisions, recorded_by=coder)
     return Undone(
         undone=[e[0] for e in events],
         appended=appended,

@@ -65,9 +65,11 @@ def theme_table(
         codebook = codebook_at(con)
         targets = theme_targets(themes)
         rows = track_with(con, chosen, targets)
-        picked = quotes_with(con, chosen, targets, quotes, template)
+        picked = quotes_with(con, chosen, targets, quotes, template, reader=project.user)
         n_participants, _ = denominators(con)
     labels = {c.id: c.label for c in codebook.codes} if codebook else {}
+    retired = {c.id for c in codebook.codes if c.retired} if codebook else set()
+    shown_retired = False
     by_id = {t.id: t for t in themes}
     per_target: dict[str, list[TrackRow]] = {}
     for row in rows:
@@ -76,7 +78,10 @@ def theme_table(
     for target in targets:
         theme = by_id[int(target.id)]
         total = next(r for r in per_target[target.id] if r.scope == "total")
-        parts = [by_id[s].name for s in theme.subthemes] + [labels.get(c, c) for c in theme.codes]
+        parts = [by_id[s].name for s in theme.subthemes] + [
+            labels.get(c, c) + (" (retired)" if c in retired else "") for c in theme.codes
+        ]
+        shown_retired = shown_retired or any(c in retired for c in theme.codes)
         name = theme.name
         if theme.parent in by_id:
             name += f" (subtheme of {by_id[theme.parent].name})"
@@ -95,7 +100,13 @@ def theme_table(
     notes = [
         f"Counts from the {chosen.name} layer. N = {n_participants} participants: distinct "
         "speakers per location, facilitators not counted.",
-        "Quotes: chosen by the researchers where pinned; otherwise those the most coders "
-        "coded with the theme, closest to 25 words. Facilitators are not quoted by default.",
+        f"Quotes: chosen by the researchers where pinned on the {chosen.name} layer; "
+        "otherwise those the most coders coded with the theme, closest to 25 words. "
+        "Facilitators are not quoted by default.",
     ]
+    if shown_retired:
+        notes.append(
+            "(retired): a code retired from the codebook after it was applied; its "
+            "codings still count for the theme."
+        )
     return Table("Themes", COLUMNS, body, notes, sheet="Themes")

@@ -39,7 +39,9 @@ class Pseudonymising(Protocol):
     replacement log saved inside the transaction that stores it. Declared here so that
     ingest, below privacy, needs nothing from it."""
 
-    def transform(self, parsed: ParsedDocument) -> ParsedDocument: ...
+    def transform(self, parsed: ParsedDocument, name: str | None = None) -> ParsedDocument: ...
+
+    def stored_name(self, document: ParsedDocument, name: str) -> str: ...
 
     def commit(
         self, document: ParsedDocument, document_id: int, source: str | Path, project: Path

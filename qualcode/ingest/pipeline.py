@@ -181,7 +181,7 @@ def read_and_segment(
     path: Path, pseudonymise: Pseudonymising | None = None, max_bytes: int | None = None
 ) -> tuple[ParsedDocument, list[Segment]]:
     """Parse (and pseudonymise) then segment one file; InputError when it holds nothing to code."""
-    return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise)
+    return _segment_parsed(_read_file(path, max_bytes), path, pseudonymise, path.name)
 
 
 def _read_file(path: Path, max_bytes: int | None) -> ParsedDocument:
@@ -191,12 +191,15 @@ def _read_file(path: Path, max_bytes: int | None) -> ParsedDocument:
 
 
 def _segment_parsed(
-    parsed: ParsedDocument, label: str | Path, pseudonymise: Pseudonymising | None = None
+    parsed: ParsedDocument,
+    label: str | Path,
+    pseudonymise: Pseudonymising | None = None,
+    name: str | None = None,
 ) -> tuple[ParsedDocument, list[Segment]]:
-    """Pseudonymise (when asked) then segment a parsed document; InputError naming `label`
-    when it holds nothing to code."""
+    """Pseudonymise (when asked: the text, and the file's `name`) then segment a parsed
+    document; InputError naming `label` when it holds nothing to code."""
     if pseudonymise is not None:
-        parsed = pseudonymise.transform(parsed)
+        parsed = pseudonymise.transform(parsed, name)
     segments = segment_document(parsed)
     if not segments:
         raise InputError(label, "no text to code (every turn is empty)")
@@ -247,10 +250,18 @@ def ingest_document(
     (`stored_versions`; an upload, `known_by_source=False`, by its title in its case);
     `label` names the file in errors, the action log and the replacement log. With
     `pseudonymise`, the replacement log is saved inside the transaction, after the rows
-    are in: if saving fails, the document is rolled back.
+    are in: if saving fails, the document is rolled back. A file's name is data too:
+    pseudonymised, the document's title, source and action-log entry are the file's own
+    name (no folder) with its detected names replaced (`Pseudonymising.stored_name`),
+    and it is known by that title in its case; only the replacement log, kept apart,
+    holds `label` as given.
     """
     actor = recorded_as(project, actor)
-    parsed, segments = _segment_parsed(parsed, label, pseudonymise)
+    parsed, segments = _segment_parsed(parsed, label, pseudonymise, title)
+    logged = label
+    if pseudonymise is not None:
+        title = source = logged = pseudonymise.stored_name(parsed, title)
+        known_by_source = False
     digest = content_hash(parsed.text)
     with project.transaction() as con:
         case_id = find_case(con, attributes)
@@ -283,7 +294,7 @@ def ingest_document(
             "ingest",
             {
                 "document_id": stored.id,
-                "path": label,
+                "path": logged,
                 "segments": len(segments),
                 "version": stored.version,
                 "pseudonymised": pseudonymise is not None,

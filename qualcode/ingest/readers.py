@@ -206,8 +206,38 @@ def _docx_blocks(items: Iterable[Any]) -> Iterator[tuple[str, bool]]:
 # --- pdf ------------------------------------------------------------------
 
 
+class _TextOverLimit(BaseException):
+    """Raised from inside text extraction once the text passes the size limit; a
+    BaseException, so the PDF library's own `except Exception` cannot swallow it."""
+
+
+def _pdf_page_texts(pages: Iterable[Any], max_bytes: int) -> list[str]:
+    """Each page's text, extraction stopped as soon as the text so far passes
+    `max_bytes` (UTF-8): pages can share one content stream, so a small file can hold
+    many times its size in text, and it is never extracted whole before the check."""
+    total = 0
+
+    def count(text: str, *_: object) -> None:
+        nonlocal total
+        total += len(text.encode("utf-8", "surrogatepass"))
+        if total > max_bytes:
+            raise _TextOverLimit
+
+    texts: list[str] = []
+    for page in pages:
+        texts.append(page.extract_text(visitor_text=count) or "")
+    return texts
+
+
+def _pdf_over_limit(path: Path, max_bytes: int) -> InputError:
+    return InputError(
+        path, f"PDF text grows past the {format_size(max_bytes)} limit ({RAISE_HINT})"
+    )
+
+
 def _read_pdf(data: bytes, path: Path, max_bytes: int) -> ParsedDocument:
-    """PDF text layer, pages separated by a blank line; scanned PDFs are refused."""
+    """PDF text layer, pages separated by a blank line; scanned PDFs are refused, and
+    so is a PDF whose text passes the size limit (counted while it is extracted)."""
     try:
         from pypdf import PdfReader
 
@@ -221,13 +251,17 @@ def _read_pdf(data: bytes, path: Path, max_bytes: int) -> ParsedDocument:
                 raise InputError(
                     path, "PDF is encrypted (password protected); remove the password first"
                 )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = _pdf_page_texts(reader.pages, max_bytes)
     except InputError:
         raise
+    except _TextOverLimit:
+        raise _pdf_over_limit(path, max_bytes) from None
     except Exception as exc:
         raise InputError(path, f"not a valid PDF ({_brief(exc)})") from None
     texts = [p.replace("\r\n", "\n").replace("\r", "\n").strip("\n") for p in pages]
     text = "\n\n".join(t for t in texts if t.strip())
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:  # what the count missed
+        raise _pdf_over_limit(path, max_bytes)
     if not text.strip():
         raise InputError(path, "PDF has no text layer (scanned?); run OCR first")
     return ParsedDocument(text=text, format="pdf", turns=split_turns(text))

@@ -5,13 +5,14 @@
 | `terms.py` | allow-list, nationalities, honorifics, cue words, speaker-code patterns |
 | `pseudonyms.py` | kinds, ``[Person 3]`` pseudonyms, keys, the project mapping |
 | `detect.py` | rules, spaCy NER and speaker labels -> candidates; cached NER loader |
-| `plan.py` | the per-document plan: detections, add, keep, apply (offsets shifted) |
+| `plan.py` | the per-document plan: detections, add, keep, set_kind, apply (offsets shifted) |
 | `replacement_log.py` | the log file outside the project: atomic, 0600, locked |
 | `pseudonymiser.py` | what ingest uses: transform before segmenting, commit in the transaction |
 """
 
 from qualcode.privacy.detect import Detector, ner_pipeline
 from qualcode.privacy.plan import (
+    NAME_KINDS,
     Detection,
     PseudonymisationPlan,
     PseudonymisedDocument,
@@ -29,6 +30,7 @@ __all__ = [
     "Detection",
     "Detector",
     "MappingEntry",
+    "NAME_KINDS",
     "PseudonymLogError",
     "PseudonymMap",
     "PseudonymisationPlan",

@@ -3,9 +3,12 @@
 Rules (regular expressions) find e-mail addresses, phone numbers (UK and
 international), dates of birth (a date in the same sentence as "born", "DOB",
 "date of birth", "birthday"), street addresses (house number + street type), UK
-postcodes and street names. spaCy's NER (PERSON, GPE/LOC/FAC, ORG; NORP only as
-a nationality when asked for) finds names, and its tagger adds runs of proper
-nouns it left out (not a single capitalised word opening a sentence). Names are
+postcodes and street names; a self-introduction ("I am X", "my name is X", "call me
+X") makes the capitalised words after it a person's name. spaCy's NER (PERSON,
+GPE/LOC/FAC, ORG; NORP only as a nationality when asked for) finds names, and its
+tagger adds runs of proper nouns it left out (not a single capitalised word opening
+a sentence). A place or organisation entity written as a possessive standing alone
+("at Barnardo's on Fridays") is a business or charity: an organisation. Names are
 trimmed of determiners, honorifics and possessives, and dropped when they are on
 the allow-list. Speaker codes (YP1, Facilitator 2), study labels (Location 2) and
 qualcode's own pseudonyms are protected spans that nothing may overlap.
@@ -28,7 +31,10 @@ from qualcode.privacy.pseudonyms import PSEUDONYM, key_for, normalise_key
 from qualcode.privacy.terms import (
     DEFAULT_ALLOW,
     DEMONYMS,
+    FILE_WORDS,
     HONORIFICS,
+    INTRO_CUES,
+    NOT_INTRODUCED,
     ORG_WORDS,
     PARTICLES,
     PERSON_CUES,
@@ -52,6 +58,8 @@ PRIORITY = {
     "postcode": 75,
     "phone": 70,
     "date_of_birth": 65,
+    "intro": 85,
+    "file_name": 40,
     "known": 50,
     "speaker": 45,
     "street": 42,
@@ -96,6 +104,13 @@ _ADDRESS = re.compile(
 _STREET = re.compile(
     rf"(?<![\w])(?:[A-Z][a-z'\u2019-]+[ \t]+){{1,3}}(?:{STREET_NAMES_ALONE})(?![\w])"
 )
+_NAME_WORD = r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*"
+_INTRO = re.compile(
+    rf"(?<![\w'\u2019])(?:{INTRO_CUES})[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})",
+    re.IGNORECASE,
+)
+_NAME_BREAKS = frozenset("i and but or so because the from in at to then with".split())
+_ELLIPTICAL = re.compile(r"['\u2019]s(?!\w)[ \t]*(?P<next>[\w]*)")
 _WORD = re.compile(r"\S+")
 _NAME_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019.-])*")
 _ADVERBS = frozenset("also still now always never just really".split())
@@ -240,11 +255,44 @@ class Detector:
             Candidate(*m.span(), m.group(), "address", "address") for m in _ADDRESS.finditer(text)
         ]
         found += _dates_of_birth(text)
+        found += self.introductions(text)
         for m in _STREET.finditer(text):
             span = self.trim(text, *m.span())
             name = text[span[0] : span[1]] if span is not None else ""
             if span is not None and len(name.split()) >= 2:
                 found.append(Candidate(*span, name, "street", None, {"place": 5}))
+        return found
+
+    def introductions(self, text: str) -> list[Candidate]:
+        """Names given in self-introductions ("I am Yusuf", "my name is Nguyen Van An",
+        "call me Tesfay"): the capitalised words after the cue, up to four, as a
+        person's, whatever NER says. Not a word such as "Happy" or "Albanian"."""
+        found = []
+        for m in _INTRO.finditer(text):
+            words = [(m.start("name") + w.start(), m.start("name") + w.end())
+                     for w in _WORD.finditer(m.group("name"))]  # fmt: skip
+            while words and text[words[0][0] : words[0][1]].lower() in HONORIFICS:
+                words.pop(0)
+            kept: list[tuple[int, int]] = []
+            for s, e in words:
+                word = text[s:e]
+                lower = word.lower()
+                if (
+                    not word[0].isupper()
+                    or lower in _NAME_BREAKS
+                    or lower in NOT_INTRODUCED
+                    or (not kept and lower in _stop_words())
+                    or _is_demonym(word)
+                    or self.is_allowed(word)
+                ):
+                    break
+                kept.append((s, e))
+            if not kept:
+                continue
+            start, end = kept[0][0], kept[-1][1]
+            name = text[start:end]
+            if self.name_like(name):
+                found.append(Candidate(start, end, name, "intro", "person"))
         return found
 
     # --- names -------------------------------------------------------------
@@ -264,12 +312,57 @@ class Detector:
                 votes = self._entity_votes(ent.label_, ent.text)
                 if votes is None:
                     continue
+                if ent.label_ in ("GPE", "LOC", "FAC", "ORG") and _elliptical_possessive(
+                    doc.text, ent.end_char
+                ):
+                    votes = {"organisation": 2.0}
                 span = self.trim(text, offset + ent.start_char, offset + ent.end_char)
                 if span is not None:
                     kind = "nationality" if "nationality" in votes else None
                     line.append(Candidate(*span, text[span[0] : span[1]], "ner", kind, votes))
             line += self._proper_noun_runs(doc, offset, text)
             found += _merge_adjacent(sorted(line, key=lambda c: c.start), text)
+        return found
+
+    def file_name_candidates(self, words: str) -> list[Candidate]:
+        """Names in a file's name, given as words ("Yusuf interview" for
+        Yusuf_interview.txt): NER finds few names in so short a text, so every run of
+        capitalised proper nouns or entity words counts, wherever it stands, but not
+        the words file names are made of (`FILE_WORDS`), speaker codes or study labels.
+        A place for GPE/LOC/FAC, an organisation with an organisation word, else a
+        person. [] without the pipeline."""
+        nlp = self.nlp
+        if nlp is None or not words.strip():
+            return []
+        protected = self.protected_spans(words)
+        doc = nlp(words)
+        runs: list[list[Any]] = []
+        for token in doc:
+            fits = (
+                (token.pos_ == "PROPN" or token.ent_type_ not in ("", "CARDINAL", "DATE"))
+                and token.text[:1].isupper()
+                and token.text.lower() not in FILE_WORDS
+                and self.name_like(token.text)
+                and not any(s < token.idx + len(token) and token.idx < e for s, e in protected)
+            )
+            if not fits:
+                runs.append([])
+            elif runs and runs[-1] and runs[-1][-1].i == token.i - 1:
+                runs[-1].append(token)
+            else:
+                runs.append([token])
+        found = []
+        for run in (r for r in runs if r):
+            start, end = run[0].idx, run[-1].idx + len(run[-1].text)
+            name = words[start:end]
+            labels = {t.ent_type_ for t in run}
+            if labels & {"GPE", "LOC", "FAC"}:
+                votes = {"place": 1.0}
+            elif _has_org_word(name):
+                votes = {"organisation": 1.0}
+            else:
+                votes = {"person": 1.0}
+            found.append(Candidate(start, end, name, "file_name", None, votes))
         return found
 
     def _entity_votes(self, label: str, text: str) -> dict[str, float] | None:
@@ -286,7 +379,8 @@ class Detector:
 
     def _proper_noun_runs(self, doc: Any, offset: int, text: str) -> list[Candidate]:
         """Runs of capitalised nouns outside entities (the tagger calls an unfamiliar
-        name a proper noun or, mid-sentence, a noun), not opening a sentence alone."""
+        name a proper noun or, mid-sentence, a noun), not one word opening a sentence
+        unless the tagger calls it a proper noun and the sentence goes on."""
         if not doc.has_annotation("POS"):
             return []
         found = []
@@ -296,7 +390,7 @@ class Detector:
             if fits and (not run or _adjacent(run[-1], token)):
                 run.append(token)
                 continue
-            if run and (len(run) > 1 or not _opens_sentence(run[0])):
+            if run and (len(run) > 1 or not _opens_sentence(run[0]) or _proper_subject(run[0])):
                 start = offset + run[0].idx
                 span = self.trim(text, start, offset + run[-1].idx + len(run[-1].text))
                 if span is not None:
@@ -443,6 +537,17 @@ def context_votes(text: str, start: int, end: int) -> dict[str, float]:
     return votes
 
 
+def _elliptical_possessive(line: str, end: int) -> bool:
+    """Whether a name ending at `end` is a possessive standing alone ("at Barnardo's",
+    "Barnardo's helped me"): 's followed by nothing, punctuation or a function word,
+    as the names of shops and charities are used."""
+    match = _ELLIPTICAL.match(line, end)
+    if match is None:
+        return False
+    following = match.group("next")
+    return not following or following.lower() in _stop_words()
+
+
 def _has_org_word(text: str) -> bool:
     return any(w.strip(_EDGE_PUNCT).lower() in ORG_WORDS for w in text.split())
 
@@ -498,6 +603,13 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
 
 def _adjacent(left: Any, right: Any) -> bool:
     return right.i == left.i + 1 and left.whitespace_ == " "
+
+
+def _proper_subject(token: Any) -> bool:
+    """A proper noun opening a sentence that goes on ("Sheffield was my second city"),
+    not a sentence of one word ("Lovely.")."""
+    following = token.i + 1 < len(token.doc) and token.doc[token.i + 1].is_alpha
+    return token.pos_ == "PROPN" and following
 
 
 def _opens_sentence(token: Any) -> bool:

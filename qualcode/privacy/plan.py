@@ -7,6 +7,7 @@
     plan.keep(d.id)                # a false detection: this occurrence stays as written
     plan.keep("Hope")              # a false string: stays here and in later documents
     plan.keep_keys({d.key})        # every occurrence of a detected string, here only
+    plan.set_kind("Manchester", "place")  # a detected name of the wrong kind
     document = plan.apply()        # a ParsedDocument: text rewritten, turn offsets shifted
     plan.rebased(newer_mapping)    # the same review against a newer mapping, no new NER run
 
@@ -17,6 +18,12 @@ detected string in the document is replaced too, and the single words of a
 person's full name ("Semhar" of "Semhar Tesfaye") get the full name's
 pseudonym. A name's kind is the mapping's if it has one, else a vote over its
 occurrences (NER labels and the words around each occurrence).
+
+A file's name is data too (transcripts are often named after a participant): given
+`name`, the plan checks it like the text. Every string replaced in the text or known
+to the mapping is replaced in the name as well (any case), and names only the file
+name holds (`Detector.file_name_candidates`) get pseudonyms of their own;
+`file_name` is the name the document is stored under.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_right, insort
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from qualcode.ingest.model import ParsedDocument, Turn
@@ -43,6 +50,8 @@ from qualcode.privacy.terms import HONORIFICS, PARTICLES, SPEAKER_CODE
 
 _CONTEXT = 40
 _KIND_ORDER = ("person", "place", "organisation", "nationality")
+NAME_KINDS = _KIND_ORDER
+"""The kinds of a name (what `set_kind` chooses between)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class Detection:
     text: str
     kind: str
     pseudonym: str
-    source: str  # email, phone, ..., ner, tagger, speaker, known, repeat, added
+    source: str  # email, phone, ..., intro, ner, tagger, speaker, known, repeat, added
     key: str
     context_before: str
     context_after: str
@@ -90,6 +99,7 @@ class PseudonymisedDocument(ParsedDocument):
     base_counters: dict[str, int] = field(default_factory=dict)
     kept_terms: dict[str, str] = field(default_factory=dict)
     detector: str = ""
+    name: str | None = None  # the file's name as stored (checked like the text)
 
 
 class PseudonymisationPlan:
@@ -104,10 +114,14 @@ class PseudonymisationPlan:
         parsed: ParsedDocument,
         mapping: PseudonymMap | None = None,
         detector: Detector | None = None,
+        name: str | None = None,
     ) -> None:
         self.parsed = parsed
         self.mapping = mapping if mapping is not None else PseudonymMap()
         self.detector = detector if detector is not None else Detector()
+        self.name = name
+        self._name_words = _file_name_words(name) if name else ""
+        self._name_found = self.detector.file_name_candidates(self._name_words)
         text = parsed.text
         self._protected = _merge(self.detector.protected_spans(text))
         self._speakers = {normalise_key(n): n for n in self.detector.speaker_names(parsed.turns)}
@@ -116,6 +130,7 @@ class PseudonymisationPlan:
         self._added: dict[str, tuple[str, str]] = {}
         self._kept_keys: dict[str, str] = {}
         self._kept_spans: set[tuple[int, int]] = set()
+        self._set_kinds: dict[str, str] = {}
         self._resolve()
 
     # --- review ----------------------------------------------------------------
@@ -129,6 +144,16 @@ class PseudonymisationPlan:
     def note(self) -> str | None:
         """Why detection may miss more than usual (no spaCy pipeline), or None."""
         return self.detector.note
+
+    @property
+    def file_name(self) -> str | None:
+        """The file's name as it will be stored: its detected names replaced."""
+        return self._stored_name
+
+    @property
+    def file_name_detections(self) -> list[tuple[str, str, str]]:
+        """(original, kind, pseudonym) of each name replaced in the file's name."""
+        return list(self._name_detections)
 
     def pseudonym_for(self, text: str, kind: str | None = None) -> str | None:
         """The pseudonym a string gets in this plan (or already has), if any."""
@@ -190,6 +215,31 @@ class PseudonymisationPlan:
         remaining = {(d.start, d.end) for d in self._detections}
         return [d for d in before if (d.start, d.end) not in remaining]
 
+    def set_kind(self, text: str, kind: str) -> list[Detection]:
+        """Give a detected name another kind (person, place, organisation, nationality):
+        every occurrence here gets a pseudonym of that kind, and the replacement log
+        keeps it for later documents. A name the log already has keeps its kind and
+        pseudonym (ValueError), like a rule's detection (an e-mail stays an e-mail).
+        Returns the name's detections."""
+        if kind not in NAME_KINDS:
+            raise ValueError(f"a name's kind is one of: {', '.join(NAME_KINDS)}")
+        key = normalise_key(" ".join(text.split()))
+        found = [d for d in self._detections if d.key == key]
+        if not found:
+            raise ValueError(f"{text!r} is not detected in this document")
+        if found[0].kind not in NAME_KINDS:
+            raise ValueError(
+                f"{text!r} is a detected {KINDS[found[0].kind].lower()}: its kind stays"
+            )
+        entry = self.mapping.entries.get(key)
+        if entry is not None and entry.kind != kind:
+            raise ValueError(
+                f"{text!r} is {entry.pseudonym} in the replacement log already: its kind stays"
+            )
+        self._set_kinds[key] = kind
+        self._resolve()
+        return [d for d in self._detections if d.key == key]
+
     def occurs(self, text: str) -> bool:
         """Whether add(text) would find `text` here (any case, whole words)."""
         text = " ".join(text.split())
@@ -205,6 +255,7 @@ class PseudonymisationPlan:
         plan._added = dict(self._added)
         plan._kept_keys = dict(self._kept_keys)
         plan._kept_spans = set(self._kept_spans)
+        plan._set_kinds = dict(self._set_kinds)
         plan._base = plan._found + plan._speaker_candidates() + plan._known_candidates()
         plan._resolve()
         return plan
@@ -248,6 +299,7 @@ class PseudonymisationPlan:
             base_counters=dict(self.mapping.counters),
             kept_terms=dict(self._kept_keys),
             detector=self.detector.model_name,
+            name=self._stored_name,
         )
 
     def _shift_turn(self, turn: Turn, replacements: list[Replacement]) -> Turn:
@@ -402,6 +454,8 @@ class PseudonymisationPlan:
                 kinds[key] = entry.kind
             elif key in self._added:
                 kinds[key] = self._added[key][1]
+            elif key in self._set_kinds:
+                kinds[key] = self._set_kinds[key]
             elif key in fixed:
                 kinds[key] = fixed[key]
             else:
@@ -476,6 +530,13 @@ class PseudonymisationPlan:
             if key not in self._kept_keys and key not in self.mapping.kept:
                 originals.setdefault(key, name)
                 kinds.setdefault(key, "person")
+        blocked = set(self.mapping.kept) | set(self._kept_keys)
+        for c in self._name_found:  # names only the file's name holds
+            if c.key in originals or c.key in self.mapping.entries or c.key in blocked:
+                continue
+            voted = max(_KIND_ORDER, key=lambda k: (c.votes.get(k, 0.0), -_KIND_ORDER.index(k)))
+            originals[c.key] = c.text
+            kinds.setdefault(c.key, self._set_kinds.get(c.key, voted))
         pseudonyms: dict[str, str] = {}
         new_entries: dict[str, MappingEntry] = {}
 
@@ -545,15 +606,55 @@ class PseudonymisationPlan:
             table.pop(key, None)
         self._rewrite_table = table
         self._rewrite_pattern = _alternation(list(table)) if table else None
+        self._rename(originals, pseudonyms, kind_of, blocked)
+
+    def _rename(
+        self,
+        originals: dict[str, str],
+        pseudonyms: dict[str, str],
+        kind_of: Callable[[str], str],
+        blocked: set[str],
+    ) -> None:
+        """The file's name with every replaced or known string in it replaced (any case)."""
+        self._stored_name = self.name
+        self._name_detections: list[tuple[str, str, str]] = []
+        if not self.name:
+            return
+        words = _words(self._name_words)
+        table: dict[str, tuple[str, str]] = {}
+        for key, entry in self.mapping.entries.items():
+            if entry.kind not in ("phone", "postcode") and _words(key) <= words:
+                table[key] = (entry.pseudonym, entry.kind)
+        for key, original in originals.items():
+            if key in pseudonyms and _words(original) <= words:
+                table[normalise_key(original)] = (pseudonyms[key], kind_of(key))
+        for key in blocked:
+            table.pop(key, None)
+        if not table:
+            return
+        stem = self._name_words
+        pieces, position = [], 0
+        for m in _alternation(list(table)).finditer(stem):
+            found = table.get(normalise_key(m.group()))
+            if found is None:
+                continue
+            pieces.append(self.name[position : m.start()])
+            pieces.append(found[0])
+            position = m.end()
+            self._name_detections.append((m.group(), found[1], found[0]))
+        pieces.append(self.name[position:])
+        self._stored_name = "".join(pieces)
 
 
 def plan_pseudonymisation(
     parsed: ParsedDocument,
     mapping: PseudonymMap | None = None,
     detector: Detector | None = None,
+    name: str | None = None,
 ) -> PseudonymisationPlan:
-    """A review plan for one document against a project mapping (empty if None)."""
-    return PseudonymisationPlan(parsed, mapping, detector)
+    """A review plan for one document (and its file's `name`) against a project mapping
+    (empty if None)."""
+    return PseudonymisationPlan(parsed, mapping, detector, name)
 
 
 def absorb(mapping: PseudonymMap, document: PseudonymisedDocument) -> None:
@@ -572,6 +673,16 @@ def mapping_with(mapping: PseudonymMap, document: PseudonymisedDocument) -> Pseu
     merged = mapping.copy()
     absorb(merged, document)
     return merged
+
+
+def _file_name_words(name: str) -> str:
+    """A file's name as words, character for character (offsets stay those of the
+    name): the suffix blanked, separators such as _ - . as spaces."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or " " in suffix or len(suffix) > 5:
+        stem, suffix = name, ""
+    blanked = re.sub(r"[_\-.+,()\[\]]", " ", stem)
+    return blanked + " " * (len(name) - len(stem))
 
 
 def _occurrences(text: str, surface: str, capital: bool) -> list[tuple[int, int]]:
@@ -612,7 +723,7 @@ def _select(candidates: list[Candidate]) -> list[Candidate]:
 def _tier(c: Candidate) -> int:
     if c.source == "added":
         return 2
-    return 1 if c.source in RULE_KINDS else 0
+    return 1 if c.source in RULE_KINDS or c.source == "intro" else 0
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

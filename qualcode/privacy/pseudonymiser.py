@@ -3,8 +3,10 @@
     pseudonymiser = Pseudonymiser.open("/secure/team/project.pseudonyms.json", project_path)
     ingest_paths(project, paths, pseudonymise=pseudonymiser)
 
-Ingest calls `transform` on each parsed document before segmenting it, and
-`commit` inside the document's transaction once its rows are in, so the log
+Ingest calls `transform` on each parsed document (with its file's name) before
+segmenting it, stores it under `stored_name` (the file's name with any detected name
+replaced, never a folder), and calls `commit` inside the document's transaction once
+its rows are in, so the log
 (with the mapping that keeps pseudonyms consistent across documents and runs)
 is saved before the text is; a failed save rolls the document back.
 """
@@ -64,13 +66,20 @@ class Pseudonymiser:
         detector_note = self.detector.note
         return self._notes + ([detector_note] if detector_note else [])
 
-    def plan(self, parsed: ParsedDocument) -> PseudonymisationPlan:
-        """A review plan for one parsed document (nothing is saved)."""
-        return PseudonymisationPlan(parsed, self.log.mapping, self.detector)
+    def plan(self, parsed: ParsedDocument, name: str | None = None) -> PseudonymisationPlan:
+        """A review plan for one parsed document and its file's `name` (nothing is saved)."""
+        return PseudonymisationPlan(parsed, self.log.mapping, self.detector, name)
 
-    def transform(self, parsed: ParsedDocument) -> PseudonymisedDocument:
-        """The document with every detection replaced (nothing is saved until commit)."""
-        return self.plan(parsed).apply()
+    def transform(self, parsed: ParsedDocument, name: str | None = None) -> PseudonymisedDocument:
+        """The document with every detection replaced, in its text and in its file's
+        `name` (nothing is saved until commit)."""
+        return self.plan(parsed, name).apply()
+
+    def stored_name(self, document: ParsedDocument, name: str) -> str:
+        """The name a transformed document is stored under: the file's own name (no
+        folder) with the names detected in it replaced."""
+        renamed = document.name if isinstance(document, PseudonymisedDocument) else None
+        return renamed or name.replace("\\", "/").rsplit("/", 1)[-1]
 
     def commit(
         self,

@@ -105,9 +105,37 @@ ORG_WORDS: frozenset[str] = frozenset(
     """school academy college university project trust foundation fostering club
     centre center council charity services service church mosque temple ltd limited
     society association network agency hospital clinic forum fc united solicitors
-    housing hostel partnership alliance initiative youth team""".split()
+    housing hostel partnership alliance initiative youth team chambers barristers
+    authority commission ministry department institute company refuge shelter""".split()
 )
 """A word inside a name that makes it an organisation's."""
+
+INTRO_CUES = (
+    r"I[ \t]+am|I['\u2019]m|my[ \t]+name[ \t]+is|my[ \t]+name['\u2019]s"
+    r"|(?:you[ \t]+can[ \t]+|they[ \t]+|people[ \t]+|everyone[ \t]+|friends[ \t]+)?call[ \t]+me"
+    r"|(?:they|people|everyone|friends)[ \t]+calls?[ \t]+me"
+    r"|I[ \t]+am[ \t]+called|I['\u2019]m[ \t]+called"
+)
+"""Self-introductions: "I am X", "I'm X", "my name is X", "call me X". The capitalised
+words after one are a person's name, whatever NER makes of them."""
+
+NOT_INTRODUCED: frozenset[str] = frozenset(
+    """fine good ok okay well happy sad sorry sure tired hungry ready new here there
+    back home alone free safe scared lucky glad afraid young old single married
+    pregnant ill sick better worse grateful thankful proud confused worried
+    nervous excited bored busy late early still also just not so very really only
+    going trying doing""".split()
+)
+"""Words that follow "I am" capitalised by a transcriber's habit, never a name."""
+
+FILE_WORDS: frozenset[str] = frozenset(
+    """interview interviews transcript transcripts transcription notes note workshop
+    workshops session location group final draft copy version audio video recording
+    translated translation english clean cleaned anonymised anonymized redacted part
+    day week focus participant participants young person people meeting call zoom
+    teams txt docx pdf doc new old edited raw full summary""".split()
+)
+"""Words file names are made of, never a name in one ("Yusuf_interview_final")."""
 
 STREET_TYPES = (
     "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Crescent|Cres|Court|Ct|"

@@ -13,6 +13,7 @@ restores every field exactly while other tools show readable text:
     Examples:
     - one example per "- " line
     Provenance: ...
+    Priorities: participation, recovery
     Retired: yes              (project exports only, for codes codings still use)
     qualcode id: safety
 
@@ -63,12 +64,13 @@ _HEADING_FIELDS = {
     **{heading.lower(): key for key, heading in _TEXT_HEADINGS},
     "examples": "examples",
     "provenance": "provenance",
+    "priorities": "priorities",
     "retired": "retired",
     "qualcode id": "id",
 }
 _HEADING = re.compile(
-    r"^(?P<heading>Definition|Full definition|Include|Exclude|Examples|Provenance|Retired"
-    r"|qualcode id):(?: (?P<value>.*))?$",
+    r"^(?P<heading>Definition|Full definition|Include|Exclude|Examples|Provenance|Priorities"
+    r"|Retired|qualcode id):(?: (?P<value>.*))?$",
     re.IGNORECASE,
 )
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
@@ -99,6 +101,8 @@ def description_for(code: Code) -> str:
             lines += [f"- {first}", *(f"  {line}" if line else "" for line in rest)]
     if code.provenance:
         lines += _field_lines("Provenance", code.provenance)
+    if code.priorities:
+        lines.append(f"Priorities: {', '.join(code.priorities)}")
     if code.retired:
         lines.append("Retired: yes")
     lines.append(f"qualcode id: {code.id}")
@@ -122,6 +126,9 @@ def _structured(text: str) -> dict[str, Any]:
             values["examples"] = [e for e in examples if e]
         elif current == "retired":
             values["retired"] = "\n".join(lines).strip().lower() in ("yes", "true")
+        elif current == "priorities":
+            names = " ".join(lines).replace(";", ",").split(",")
+            values["priorities"] = [name.strip() for name in names if name.strip()]
         elif current is not None:
             values[current] = "\n".join(lines).strip()
 

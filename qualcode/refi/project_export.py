@@ -16,6 +16,8 @@ What goes in:
   `<Coding>` by its coder inside a `<PlainTextSelection>` covering its span,
   or its segment when it codes the whole segment; codings on the same range
   share one selection; a coding's memo becomes a note referenced from it;
+  the consensus layer is left out (counted in the report's notes): REFI-QDA
+  has no agreed layer, and imports refuse qualcode's reserved layer names;
 - memos as `<Note>`s referenced from the project, source, code, or a
   selection covering the segment they are about;
 - cases with `location`, `session`, `date` and `participant_group` as
@@ -48,7 +50,7 @@ from typing import Any
 import duckdb
 from lxml import etree
 
-from qualcode.access import recorded_as, require_supervisor
+from qualcode.access import RESERVED, recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.codebook.model import Code, Codebook
 from qualcode.codebook.versions import codebook_at
@@ -226,7 +228,11 @@ def build_project_xml(
         lambda: {"codings": [], "notes": []}
     )
     skipped_codings = 0
+    consensus_codings = 0
     for segment_id, start, end, code_id, coder, created, memo in snap.codings:
+        if coder in RESERVED:
+            consensus_codings += 1
+            continue
         segment = snap.segments.get(segment_id)
         if segment is None or code_id not in code_ids:
             skipped_codings += 1
@@ -237,6 +243,11 @@ def build_project_xml(
     if skipped_codings:
         report.notes.append(
             f"{skipped_codings} codings on earlier versions of documents were not exported"
+        )
+    if consensus_codings:
+        report.notes.append(
+            f"{consensus_codings} codings of the consensus layer were not exported: "
+            "REFI-QDA has no agreed layer, and a user named for it is refused on import"
         )
 
     source_notes: dict[int, list[str]] = defaultdict(list)
@@ -269,8 +280,10 @@ def build_project_xml(
     if snap.coders:
         users = w.el(root, "Users")
         for coder in snap.coders:
+            if coder in RESERVED:
+                continue
             w.el(users, "User", guid=w.guid("user", coder), name=coder)
-        report.coders = len(snap.coders)
+        report.coders = sum(coder not in RESERVED for coder in snap.coders)
 
     if codes:
         codes_element = w.el(w.el(root, "CodeBook"), "Codes")

@@ -10,12 +10,19 @@ Mapping:
   decoded (UTF-8, BOM removed, newlines kept, so positions stay valid),
   segmented by qualcode's own pipeline (speaker turns, then sentences), or
   with the segments a qualcode export recorded for exactly this text; a
-  source whose text is already in the project reuses that document and its
-  segments;
+  source whose text is already in the project, or in an earlier source of the
+  same file, reuses that document and its segments (noted when two sources of
+  the file share it); a source with no text to code (empty, or only blank
+  lines) and no codings is left out with a note, as one with no plain text is;
 - the codebook becomes a new codebook version (`store_codebook`), ids as in
   `qualcode.refi.codebook`; a non-codable code that carries codings is made
   codable;
-- `<User>`s become coders (by name);
+- `<User>`s become coders (by name); a user named `consensus` or `model`
+  (qualcode's own layers) is refused. The codings and notes go into their
+  users' layers, each event recorded as the importer's; for a project bound to
+  a person, codings or notes by anyone else need an admin
+  (`qualcode.access.check_import_coders`), and the named coders cannot undo
+  them (`qualcode.coding.undo`);
 - each `<Coding>` in a `<PlainTextSelection>` becomes one coding event
   (action 'add', source 'import') by the coding's creating user (else the
   selection's, else the project's), with the selection's span converted to
@@ -34,7 +41,7 @@ Mapping:
   other variables become attributes of its documents, as source variables do.
 
 Not imported (reported in `ImportReport.notes`): picture, PDF, audio and video
-sources, sets, links and graphs, and empty selections.
+sources, text sources without text, sets, links and graphs, and empty selections.
 """
 
 from __future__ import annotations
@@ -45,7 +52,12 @@ from pathlib import Path
 
 import duckdb
 
-from qualcode.access import recorded_as, require_supervisor
+from qualcode.access import (
+    check_import_coders,
+    check_not_reserved,
+    recorded_as,
+    require_supervisor,
+)
 from qualcode.audit import log_action
 from qualcode.codebook.versions import append_codebook, latest_version
 from qualcode.codebook.yaml_io import codebook_to_yaml
@@ -66,6 +78,7 @@ class ImportReport:
 
     documents: int = 0  # sources imported, new or matched to a stored document
     documents_reused: int = 0
+    sources_skipped: int = 0  # text sources with no text to code, left out
     codes: int = 0
     coders: int = 0
     codings: int = 0
@@ -81,6 +94,7 @@ class ImportReport:
             "coders": self.coders,
             "codings": self.codings,
             "memos": self.memos,
+            "sources_skipped": self.sources_skipped,
         }
 
 
@@ -135,10 +149,18 @@ def _store_document(
     case_ids: dict[str, int],
     path: Path,
     report: ImportReport,
+    earlier: dict[str, str],
 ) -> _Anchors:
     """A source's document, reused or stored as a new one (`store_document`), ready
-    for anchoring its selections."""
+    for anchoring its selections. `earlier` maps the texts (digests) of this file's
+    sources stored so far to their names."""
     document_id = _stored_document(con, source.digest)
+    if source.digest in earlier:
+        report.notes.append(
+            f"source '{source.name}' has the same text as source '{earlier[source.digest]}': "
+            "one document holds both"
+        )
+    earlier.setdefault(source.digest, source.name)
     if document_id is None:
         document_id = store_document(
             con,
@@ -168,7 +190,7 @@ def _store_document(
 
 
 def _store(project: Project, parsed: ParsedProject, path: Path, actor: str) -> ImportReport:
-    report = ImportReport(notes=list(parsed.messages))
+    report = ImportReport(notes=list(parsed.messages), sources_skipped=parsed.sources_skipped)
     events: list[Decision] = []
     memos: list[tuple[str, str | None, str, str]] = []  # target type, target id, coder, text
     notes_used: set[str] = set()
@@ -195,8 +217,9 @@ def _store(project: Project, parsed: ParsedProject, path: Path, actor: str) -> I
         coders = set(parsed.users)
         case_ids = {case.name: _case_id(con, case) for case in parsed.cases}
         report.cases = len(case_ids)
+        earlier: dict[str, str] = {}
         for source in parsed.sources:
-            anchors = _store_document(con, source, case_ids, path, report)
+            anchors = _store_document(con, source, case_ids, path, report, earlier)
             document_id = anchors.document_id
             report.documents += 1
             if source.description:
@@ -242,7 +265,7 @@ def _store(project: Project, parsed: ParsedProject, path: Path, actor: str) -> I
                 [[name] for name in sorted(coders)],
             )
         try:
-            append_decisions(con, events)
+            append_decisions(con, events, recorded_by=actor)
         except QualcodeError as exc:
             raise InputError.about(path, exc) from None
         if memos:
@@ -262,6 +285,19 @@ def _store(project: Project, parsed: ParsedProject, path: Path, actor: str) -> I
     return report
 
 
+def _authors(parsed: ParsedProject) -> set[str]:
+    """Everyone whose codings or memos the import writes (in their name)."""
+    names = {note.creator for note in parsed.notes.values()}
+    for source in parsed.sources:
+        if source.description:
+            names.add(source.creator)
+        for selection in source.selections:
+            names.update(coding.coder for coding in selection.codings)
+            if selection.description:
+                names.add(selection.creator)
+    return names
+
+
 def import_qdpx(
     project: Project,
     path: str | Path,
@@ -278,9 +314,40 @@ def import_qdpx(
     require_supervisor(project, "import a whole project")
     path = Path(path)
     parsed = read_qdpx(path, positions, max_bytes)
+    for name in sorted({*parsed.users, *_authors(parsed)}):
+        try:
+            check_not_reserved(name)
+        except QualcodeError as exc:
+            raise InputError(path, f"user {exc.message}") from None
+    with project.connect(read_only=True) as con:
+        check_import_coders(con, project.user, _authors(parsed))
     with project.connect(read_only=True) as con:
         stored = {s.digest for s in parsed.sources if _stored_document(con, s.digest) is not None}
-    for source in parsed.sources:  # segmenting (spaCy) is slow: do it before locking
-        if source.digest not in stored and source.segments is None and source.text.strip():
-            source.segments = _segment(source.text)
+    _segment_sources(parsed, stored, path)
     return _store(project, parsed, path, recorded_as(project, actor))
+
+
+def _segment_sources(parsed: ParsedProject, stored: set[str], path: Path) -> None:
+    """Segments for each new text, once per text and before locking (spaCy is slow).
+
+    A source with no text to code (no segments: empty, or blank lines only) would be
+    a document nobody can code, which the integrity check counts as a problem: it is
+    left out with a note when it has no codings, and refused when it has some."""
+    segmented: dict[str, list[Segment]] = {}
+    kept: list[Source] = []
+    for source in parsed.sources:
+        if source.digest not in stored:
+            if source.segments is None:
+                if source.digest not in segmented:
+                    segmented[source.digest] = _segment(source.text)
+                source.segments = segmented[source.digest]
+            if not source.segments:
+                if source.selections:
+                    raise InputError(
+                        path, f"source '{source.name}' has codings but no text to code"
+                    )
+                parsed.messages.append(f"source '{source.name}' has no text to code: not imported")
+                parsed.sources_skipped += 1
+                continue
+        kept.append(source)
+    parsed.sources = kept

@@ -127,6 +127,7 @@ class ParsedProject:
     project_notes: list[str]
     cases: list[Case]
     messages: list[str]  # what was skipped, for the user
+    sources_skipped: int = 0  # text sources left out: no plain text
 
 
 class _Reader:
@@ -141,6 +142,7 @@ class _Reader:
         self.codes: ParsedCodes | None = None
         self.variables: dict[str, str] = {}
         self.messages: list[str] = []
+        self.sources_skipped = 0
 
     def fail(self, problem: str) -> InputError:
         return InputError(self.path, problem)
@@ -204,6 +206,7 @@ class _Reader:
             project_notes=project_notes,
             cases=cases,
             messages=self.messages,
+            sources_skipped=self.sources_skipped,
         )
 
     def build_codebook(self, name: str, sources: list[Source]) -> Codebook | None:
@@ -277,6 +280,7 @@ class _Reader:
             if has_codings:
                 raise self.fail(f"{what}: no plain text (plainTextPath or PlainTextContent)")
             self.messages.append(f"{what} has no plain text: not imported")
+            self.sources_skipped += 1
             return None
         creator = self.coder(element.get("creatingUser"))
         source = Source(
@@ -443,7 +447,7 @@ def _restored_segments(payload: dict | None, text: str) -> tuple[str, list[Segme
             )
         )  # fmt: skip
         previous_end = end
-    return fmt, segments
+    return (fmt, segments) if segments else None  # no segments: segmented here instead
 
 
 def read_qdpx(

@@ -221,5 +221,6 @@ def accept_proposal(
             parent=parent,
             codes=chosen,
             origin="suggestion",
+            user=project.user,
         )
         return find_theme(read_themes(con), theme_id)

@@ -3,6 +3,10 @@
 Themes are edited in place (they are analytic objects, not coding decisions); the
 action log keeps each change with the values before it, so the history of a theme
 can be read back from `action_log`.
+
+Anyone on the project may create a theme. For a project bound to a person
+(`Project.as_user`), a coder changes, deletes, regroups or nests under only the
+themes they created themselves; supervisors and admins change any theme.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from qualcode.access import recorded_as
+from qualcode.access import SUPERVISOR_ROLES, recorded_as, require_roles
 from qualcode.audit import log_action
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -83,19 +87,41 @@ def _check_name(con: duckdb.DuckDBPyConnection, name: str, own_id: int | None) -
     return name
 
 
-def _check_parent(con: duckdb.DuckDBPyConnection, parent: int | None, own_id: int | None) -> None:
+def check_owner(con: duckdb.DuckDBPyConnection, user: str | None, theme: Theme,
+                doing: str = "change") -> None:  # fmt: skip
+    """Refuse a coder changing a theme someone else created (supervisors and admins may;
+    so may the file's holder, `user` None)."""
+    if user is None or theme.created_by == user:
+        return
+    require_roles(
+        con,
+        user,
+        SUPERVISOR_ROLES,
+        f"{doing} theme '{theme.name}', which {theme.created_by} created",
+    )
+
+
+def _check_parent(
+    con: duckdb.DuckDBPyConnection, parent: int | None, own_id: int | None, user: str | None
+) -> None:
     if parent is None:
         return
     themes = read_themes(con)
     if parent not in {t.id for t in themes}:
         raise QualcodeError(f"no theme {parent} to be the parent")
+    check_owner(con, user, find_theme(themes, parent), "add a subtheme to")
     if own_id is not None and (parent == own_id or parent in descendants(themes, own_id)):
         raise QualcodeError("a theme cannot be its own parent or a subtheme of its subtheme")
 
 
-def check_codes(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[str]:
-    """Codes as given, each a codable, active code of the current codebook."""
+def check_codes(
+    con: duckdb.DuckDBPyConnection, codes: Iterable[str], retired_allowed: Iterable[str] = ()
+) -> list[str]:
+    """Codes as given, each a codable, active code of the current codebook (or a
+    retired one among `retired_allowed`: a framework theme keeps a retired code that
+    has codings)."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    allowed = set(retired_allowed)
     found = {
         row[0]: (row[1], row[2])
         for row in con.execute(
@@ -109,7 +135,7 @@ def check_codes(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[st
         codable, retired = found[code]
         if not codable:
             raise QualcodeError(f"'{code}' is a group, not a codable code")
-        if retired:
+        if retired and code not in allowed:
             raise QualcodeError(f"'{code}' is retired from the codebook")
     return wanted
 
@@ -127,16 +153,20 @@ def insert_theme(
     codes: Iterable[str] = (),
     origin: str = "manual",
     framework_group: str | None = None,
+    retired_allowed: Iterable[str] = (),
+    user: str | None = None,
 ) -> int:
-    """Insert a theme inside the caller's transaction; return its id."""
+    """Insert a theme inside the caller's transaction; return its id (`retired_allowed`:
+    retired codes it may hold, see `check_codes`). `user`: the bound person
+    (`Project.user`), who may nest it only under a theme they may change."""
     actor = _check_actor(actor)
     name = _check_name(con, name, None)
     if status not in STATUSES:
         raise QualcodeError(f"status must be one of {', '.join(STATUSES)}")
     if origin not in ORIGINS:
         raise QualcodeError(f"origin must be one of {', '.join(ORIGINS)}")
-    _check_parent(con, parent, None)
-    members = check_codes(con, codes)
+    _check_parent(con, parent, None, user)
+    members = check_codes(con, codes, retired_allowed)
     theme_id = con.execute(
         "INSERT INTO themes (name, definition, central_concept, status, memo, parent, origin, "
         "framework_group, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -178,7 +208,7 @@ def insert_theme(
 def create_theme(project: Project, name: str, actor: str, **fields: Any) -> Theme:
     """Create a theme (fields: definition, central_concept, status, memo, parent, codes)."""
     with project.transaction() as con:
-        theme_id = insert_theme(con, name, recorded_as(project, actor), **fields)
+        theme_id = insert_theme(con, name, recorded_as(project, actor), **fields, user=project.user)
         return find_theme(read_themes(con), theme_id)
 
 
@@ -190,12 +220,13 @@ def update_theme(project: Project, ref: int | str, actor: str, **changes: Any) -
         raise QualcodeError(f"cannot edit '{unknown[0]}' (editable: {', '.join(EDITABLE)})")
     with project.transaction() as con:
         theme = find_theme(read_themes(con), ref)
+        check_owner(con, project.user, theme)
         if "name" in changes:
             changes["name"] = _check_name(con, changes["name"], theme.id)
         if "status" in changes and changes["status"] not in STATUSES:
             raise QualcodeError(f"status must be one of {', '.join(STATUSES)}")
         if "parent" in changes:
-            _check_parent(con, changes["parent"], theme.id)
+            _check_parent(con, changes["parent"], theme.id, project.user)
         for key in ("definition", "central_concept", "memo"):
             if key in changes:
                 changes[key] = changes[key] or ""
@@ -217,6 +248,7 @@ def delete_theme(project: Project, ref: int | str, actor: str) -> None:
     actor = _check_actor(recorded_as(project, actor))
     with project.transaction() as con:
         theme = find_theme(read_themes(con), ref)
+        check_owner(con, project.user, theme, "delete")
         if theme.subthemes:
             raise QualcodeError(f"theme '{theme.name}' has subthemes: move or delete them first")
         con.execute("DELETE FROM theme_codes WHERE theme_id = ?", [theme.id])
@@ -233,6 +265,7 @@ def add_codes(project: Project, ref: int | str, codes: Iterable[str], actor: str
     actor = _check_actor(recorded_as(project, actor))
     with project.transaction() as con:
         theme = find_theme(read_themes(con), ref)
+        check_owner(con, project.user, theme)
         new = [c for c in check_codes(con, codes) if c not in theme.codes]
         if new:
             con.executemany(
@@ -248,6 +281,7 @@ def remove_codes(project: Project, ref: int | str, codes: Iterable[str], actor: 
     actor = _check_actor(recorded_as(project, actor))
     with project.transaction() as con:
         theme = find_theme(read_themes(con), ref)
+        check_owner(con, project.user, theme)
         gone = list(dict.fromkeys(c.strip() for c in codes))
         missing = [c for c in gone if c not in theme.codes]
         if missing:

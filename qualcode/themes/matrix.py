@@ -9,6 +9,11 @@ Summaries are append-only (`matrix_summaries`): editing a cell's summary adds a
 version and logs it. Summaries are interpretation, built up over rounds of
 charting; keeping every version lets a supervisor see how a reading changed and
 lets nothing an analyst wrote be lost by a later edit, as with coding events.
+
+A summary belongs to the layer it was written on: it reads the excerpts of that
+layer, so the matrix of a layer shows that layer's summaries only, and reading or
+writing one goes through the layer checks of `qualcode.access` (a coder reads and
+writes on their own layer only; supervisors also on `consensus` and `all`).
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from typing import Any, Literal, Self
 
 import duckdb
 
-from qualcode.access import recorded_as
+from qualcode.access import check_layer, check_write_layer, recorded_as
 from qualcode.audit import log_action
-from qualcode.coding.layers import Layer, require_content, resolve_layer
+from qualcode.coding.layers import Layer, parse_layer, resolve_layer
 from qualcode.coding.state import applied_sql
 from qualcode.errors import NextStep, QualcodeError
 from qualcode.speakers import role_sql
@@ -165,11 +170,14 @@ ORDER BY d.id, s.ordinal, s.id
 """
 
 
-def _summaries(con: duckdb.DuckDBPyConnection, row_kind: str, column_kind: str) -> list[tuple]:
+def _summaries(
+    con: duckdb.DuckDBPyConnection, layer: Layer, row_kind: str, column_kind: str
+) -> list[tuple]:
+    """The current summaries of one layer's matrix (the caller has checked the layer)."""
     return con.execute(
         "SELECT row_key, column_key, text, version, author FROM current_matrix_summaries "
-        "WHERE row_kind = ? AND column_kind = ?",
-        [row_kind, column_kind],
+        "WHERE layer = ? AND row_kind = ? AND column_kind = ?",
+        [layer.name, row_kind, column_kind],
     ).fetchall()
 
 
@@ -180,7 +188,8 @@ def framework_matrix(
     layer: str | Layer = "consensus",
     template: str = DEFAULT_TEMPLATE,
 ) -> Matrix:
-    """The matrix of cases x codes or themes from one layer, with current summaries."""
+    """The matrix of cases x codes or themes from one layer, with that layer's current
+    summaries."""
     _check_kinds(rows, columns)
     check_template(template)
     with project.connect(read_only=True) as con:
@@ -193,7 +202,7 @@ def framework_matrix(
             _CELLS_SQL.format(layer=condition, where=where, applied=applied_sql(con)),
             {**params, **target_params(targets)},
         ).fetchall()
-        summaries = _summaries(con, rows, columns)
+        summaries = _summaries(con, chosen, rows, columns)
     cells: dict[tuple[str, str], Cell] = {}
     for target, *segment in found:
         excerpt = Excerpt.from_row(segment, template)
@@ -220,33 +229,39 @@ def set_summary(
     column: str,
     text: str,
     author: str,
+    layer: str | Layer = "consensus",
 ) -> int:
-    """Write a new version of a cell's summary; return the version number."""
+    """Write a new version of a cell's summary on a layer (one the bound person may
+    write on: `access.check_write_layer`); return its version number in that layer."""
     _check_kinds(row_kind, column_kind)
     author = recorded_as(project, author)
     if not author or not author.strip():
         raise QualcodeError("a summary needs its author")
     with project.transaction() as con:
-        require_content(con)
+        chosen = parse_layer(layer)
+        check_write_layer(con, project.user, chosen.name)
+        chosen = resolve_layer(con, chosen, project.user)
         if row not in matrix_rows(con, row_kind):
             raise QualcodeError(f"no {row_kind} '{row}' in the project")
         if str(column) not in {t.id for t in _columns(con, column_kind)}:
             raise QualcodeError(f"no {column_kind} '{column}'")
+        cell = [chosen.name, row_kind, row, column_kind, str(column)]
         con.execute(
-            "INSERT INTO matrix_summaries (row_kind, row_key, column_kind, column_key, text, "
-            "author) VALUES (?, ?, ?, ?, ?, ?)",
-            [row_kind, row, column_kind, str(column), text, author.strip()],
+            "INSERT INTO matrix_summaries (layer, row_kind, row_key, column_kind, column_key, "
+            "text, author) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [*cell, text, author.strip()],
         )
         version = con.execute(
-            "SELECT count(*) FROM matrix_summaries WHERE row_kind = ? AND row_key = ? "
-            "AND column_kind = ? AND column_key = ?",
-            [row_kind, row, column_kind, str(column)],
+            "SELECT count(*) FROM matrix_summaries WHERE layer = ? AND row_kind = ? "
+            "AND row_key = ? AND column_kind = ? AND column_key = ?",
+            cell,
         ).fetchone()[0]
         log_action(
             con,
             author.strip(),
             "matrix.summary",
             {
+                "layer": chosen.name,
                 "row_kind": row_kind,
                 "row": row,
                 "column_kind": column_kind,
@@ -259,14 +274,24 @@ def set_summary(
 
 
 def summary_history(
-    project: Project, row_kind: RowKind, row: str, column_kind: ColumnKind, column: str
+    project: Project,
+    row_kind: RowKind,
+    row: str,
+    column_kind: ColumnKind,
+    column: str,
+    layer: str | Layer = "consensus",
 ) -> list[dict[str, Any]]:
-    """Every version of a cell's summary, oldest first."""
+    """Every version of a cell's summary on a layer the bound person may read, oldest
+    first."""
+    _check_kinds(row_kind, column_kind)
+    chosen = parse_layer(layer)
     with project.connect(read_only=True) as con:
+        check_layer(con, project.user, chosen.name)
         found = con.execute(
-            "SELECT text, author, created_at FROM matrix_summaries WHERE row_kind = ? "
-            "AND row_key = ? AND column_kind = ? AND column_key = ? ORDER BY id",
-            [row_kind, row, column_kind, str(column)],
+            "SELECT text, author, created_at FROM matrix_summaries WHERE layer = ? "
+            "AND row_kind = ? AND row_key = ? AND column_kind = ? AND column_key = ? "
+            "ORDER BY id",
+            [chosen.name, row_kind, row, column_kind, str(column)],
         ).fetchall()
     return [
         {"version": i + 1, "text": text, "author": author, "created_at": created}

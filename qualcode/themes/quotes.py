@@ -6,6 +6,15 @@ its codes, facilitators' words left out, ordered by how many coders (the consens
 layer is not a coder) applied one of its codes to the segment, then by length
 closest to 25 words, then by document and position. Pinned quotes (at most three)
 replace the default choice entirely, in the researcher's order.
+
+Pins belong to the layer they were pinned on, as matrix summaries do: the theme
+table of a layer shows that layer's pins only. A pin is checked against that layer
+(the segment must be coded there with one of the target's codes), and a coder pins
+on their own layer only (`access.check_write_layer`), so pinning can never tell a
+coder what another coder coded: a segment someone else coded is refused with the
+very words a segment nobody coded is. Likewise the coder counts behind the default
+order, and on each quote, count only the coders whose decisions the reader may
+read (`access.readable_coder`): for a coder, themselves.
 """
 
 from __future__ import annotations
@@ -15,10 +24,10 @@ from typing import Literal
 
 import duckdb
 
-from qualcode.access import recorded_as
+from qualcode.access import check_write_layer, readable_coder, recorded_as
 from qualcode.agreement.ratings import CONSENSUS_CODER
 from qualcode.audit import log_action
-from qualcode.coding.layers import Layer, resolve_layer
+from qualcode.coding.layers import Layer, parse_layer, resolve_layer
 from qualcode.coding.state import applied_sql
 from qualcode.errors import QualcodeError
 from qualcode.store import Project
@@ -36,7 +45,7 @@ TargetType = Literal["theme", "code"]
 class Quote(Excerpt):
     """A quote with its attribution and where it comes from."""
 
-    coders: int  # coders who applied a code of the theme or code to this segment
+    coders: int  # coders the reader may read who applied a code of the target to it
     pinned: bool
 
 
@@ -44,7 +53,7 @@ _AGREEMENT = f"""
 agreement AS (
     SELECT t.kind, t.target, k.segment_id, count(DISTINCT k.coder) AS coders
     FROM {{applied}} k JOIN targets t ON t.code_id = k.code_id
-    WHERE k.coder <> '{CONSENSUS_CODER}'
+    WHERE k.coder <> '{CONSENSUS_CODER}' AND ($any_coder OR k.coder = $reader)
     GROUP BY ALL
 )"""
 
@@ -80,7 +89,8 @@ QUALIFY row_number() OVER (
 _PINNED_SQL = f"""
 WITH targets AS ({TARGETS_SQL}),{_AGREEMENT},
 pinned AS (
-    SELECT target_type AS kind, target_id AS target, segment_id, position FROM pinned_quotes
+    SELECT target_type AS kind, target_id AS target, segment_id, position
+    FROM pinned_quotes WHERE layer = $pin_layer
 ){_quote_rows("pinned", "documents")}
 ORDER BY h.kind, h.target, h.position
 """
@@ -97,14 +107,24 @@ def quotes_with(
     targets: list[Target],
     n: int = MAX_QUOTES,
     template: str = DEFAULT_TEMPLATE,
+    *,
+    reader: str | None,
 ) -> dict[tuple[str, str], list[Quote]]:
-    """Quotes per (kind, id) of targets: pinned ones where any, else the default choice."""
+    """Quotes per (kind, id) of targets: the layer's pinned ones where any, else the
+    default choice. `reader`: the bound person (`Project.user`), whose readable coders
+    alone are counted; the caller has checked `layer` for them (`resolve_layer`)."""
     if not 1 <= n <= MAX_QUOTES:
         raise QualcodeError(f"between 1 and {MAX_QUOTES} quotes per theme")
     check_template(template)
     if not targets:
         return {}
-    params = target_params(targets)
+    only = readable_coder(con, reader, None)
+    params = {
+        **target_params(targets),
+        "any_coder": only is None,
+        "reader": only or "",
+        "pin_layer": layer.name,
+    }
     wanted = {(t.kind, t.id) for t in targets}
     found: dict[tuple[str, str], list[Quote]] = {key: [] for key in wanted}
     pinned = set()
@@ -115,8 +135,10 @@ def quotes_with(
             found[key].append(_quote(row[2:], template, pinned=True))
             pinned.add(key)
     condition, layer_params = layer.predicate("k.coder")
+    default_params = {k: v for k, v in params.items() if k != "pin_layer"}
     rows = con.execute(
-        _DEFAULT_SQL.format(layer=condition, applied=applied), {**params, **layer_params, "n": n}
+        _DEFAULT_SQL.format(layer=condition, applied=applied),
+        {**default_params, **layer_params, "n": n},
     ).fetchall()
     for row in rows:
         key = (row[0], row[1])
@@ -133,11 +155,12 @@ def illustrative_quotes(
     n: int = MAX_QUOTES,
     template: str = DEFAULT_TEMPLATE,
 ) -> list[Quote]:
-    """The quotes a theme or code shows in the theme table."""
+    """The quotes a theme or code shows in the theme table of a layer."""
     with project.connect(read_only=True) as con:
         chosen = resolve_layer(con, layer, project.user)
         target = _target(con, target_type, target_id)
-        return quotes_with(con, chosen, [target], n, template)[(target.kind, target.id)]
+        found = quotes_with(con, chosen, [target], n, template, reader=project.user)
+        return found[(target.kind, target.id)]
 
 
 def _target(con: duckdb.DuckDBPyConnection, target_type: str, target_id: str | int) -> Target:
@@ -157,41 +180,69 @@ def _who(project: Project, actor: str, doing: str) -> str:
     return actor.strip()
 
 
-def pin_quote(
-    project: Project, target_type: TargetType, target_id: str | int, segment_id: int, actor: str
-) -> int:
-    """Pin a segment as an illustrative quote of a theme or code; return its position.
+def _pin_layer(con: duckdb.DuckDBPyConnection, project: Project, layer: str | Layer) -> Layer:
+    """The layer a pin is made on or removed from: one the bound person may write on."""
+    chosen = parse_layer(layer)
+    check_write_layer(con, project.user, chosen.name)
+    return chosen
 
-    The segment must be coded (by some coder) with one of the target's codes.
+
+def _pins(con: duckdb.DuckDBPyConnection, target: Target, layer: Layer) -> list[int]:
+    """The segments pinned to a target on a layer, in order."""
+    return [
+        row[0]
+        for row in con.execute(
+            "SELECT segment_id FROM pinned_quotes WHERE target_type = ? AND target_id = ? "
+            "AND layer = ? ORDER BY position",
+            [target.kind, target.id, layer.name],
+        ).fetchall()
+    ]
+
+
+def pin_quote(
+    project: Project,
+    target_type: TargetType,
+    target_id: str | int,
+    segment_id: int,
+    actor: str,
+    layer: str | Layer = "consensus",
+) -> int:
+    """Pin a segment as an illustrative quote of a theme or code on a layer; return its
+    position there.
+
+    The segment must be coded with one of the target's codes in that layer, and the
+    layer must be one the bound person may write on. A segment coded only outside the
+    layer, one nobody coded and one that does not exist are refused alike.
     """
     actor = _who(project, actor, "pinning")
     with project.transaction() as con:
+        chosen = resolve_layer(con, _pin_layer(con, project, layer), project.user)
         target = _target(con, target_type, target_id)
+        condition, params = chosen.predicate("coder")
         coded = con.execute(
-            "SELECT 1 FROM codings WHERE segment_id = ? AND list_contains(?, code_id) LIMIT 1",
-            [segment_id, list(target.codes)],
+            f"SELECT 1 FROM codings WHERE segment_id = $segment "
+            f"AND list_contains($codes, code_id) AND {condition} LIMIT 1",
+            {**params, "segment": segment_id, "codes": list(target.codes)},
         ).fetchone()
         if not coded:
             raise QualcodeError(
-                f"segment {segment_id} is not coded with a code of {target_type} '{target.label}'"
+                f"segment {segment_id} is not coded with a code of {target_type} "
+                f"'{target.label}' in layer {chosen.name}"
             )
-        pinned = [
-            row[0]
-            for row in con.execute(
-                "SELECT segment_id FROM pinned_quotes WHERE target_type = ? AND target_id = ? "
-                "ORDER BY position",
-                [target.kind, target.id],
-            ).fetchall()
-        ]
+        pinned = _pins(con, target, chosen)
         if segment_id in pinned:
-            raise QualcodeError(f"segment {segment_id} is already pinned to '{target.label}'")
+            raise QualcodeError(
+                f"segment {segment_id} is already pinned to '{target.label}' in layer {chosen.name}"
+            )
         if len(pinned) >= MAX_QUOTES:
-            raise QualcodeError(f"'{target.label}' already has {MAX_QUOTES} pinned quotes")
+            raise QualcodeError(
+                f"'{target.label}' already has {MAX_QUOTES} pinned quotes in layer {chosen.name}"
+            )
         position = len(pinned) + 1
         con.execute(
-            "INSERT INTO pinned_quotes (target_type, target_id, segment_id, position, pinned_by) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [target.kind, target.id, segment_id, position, actor],
+            "INSERT INTO pinned_quotes (target_type, target_id, layer, segment_id, position, "
+            "pinned_by) VALUES (?, ?, ?, ?, ?, ?)",
+            [target.kind, target.id, chosen.name, segment_id, position, actor],
         )
         log_action(
             con,
@@ -200,6 +251,7 @@ def pin_quote(
             {
                 "target_type": target.kind,
                 "target_id": target.id,
+                "layer": chosen.name,
                 "segment_id": segment_id,
                 "position": position,
             },
@@ -208,31 +260,43 @@ def pin_quote(
 
 
 def unpin_quote(
-    project: Project, target_type: TargetType, target_id: str | int, segment_id: int, actor: str
+    project: Project,
+    target_type: TargetType,
+    target_id: str | int,
+    segment_id: int,
+    actor: str,
+    layer: str | Layer = "consensus",
 ) -> None:
-    """Unpin a quote; the ones after it move up."""
+    """Unpin a quote from a layer; the ones after it move up."""
     actor = _who(project, actor, "unpinning")
     with project.transaction() as con:
+        chosen = _pin_layer(con, project, layer)
         target = _target(con, target_type, target_id)
+        where = "target_type = ? AND target_id = ? AND layer = ?"
+        key = [target.kind, target.id, chosen.name]
         row = con.execute(
-            "SELECT position FROM pinned_quotes WHERE target_type = ? AND target_id = ? "
-            "AND segment_id = ?",
-            [target.kind, target.id, segment_id],
+            f"SELECT position FROM pinned_quotes WHERE {where} AND segment_id = ?",
+            [*key, segment_id],
         ).fetchone()
         if row is None:
-            raise QualcodeError(f"segment {segment_id} is not pinned to '{target.label}'")
+            raise QualcodeError(
+                f"segment {segment_id} is not pinned to '{target.label}' in layer {chosen.name}"
+            )
         con.execute(
-            "DELETE FROM pinned_quotes WHERE target_type = ? AND target_id = ? AND segment_id = ?",
-            [target.kind, target.id, segment_id],
+            f"DELETE FROM pinned_quotes WHERE {where} AND segment_id = ?", [*key, segment_id]
         )
         con.execute(
-            "UPDATE pinned_quotes SET position = position - 1 WHERE target_type = ? "
-            "AND target_id = ? AND position > ?",
-            [target.kind, target.id, row[0]],
+            f"UPDATE pinned_quotes SET position = position - 1 WHERE {where} AND position > ?",
+            [*key, row[0]],
         )
         log_action(
             con,
             actor,
             "quote.unpin",
-            {"target_type": target.kind, "target_id": target.id, "segment_id": segment_id},
+            {
+                "target_type": target.kind,
+                "target_id": target.id,
+                "layer": chosen.name,
+                "segment_id": segment_id,
+            },
         )

@@ -1,10 +1,13 @@
 """Accounts: admins create accounts, change roles and reset passwords; everyone with
 an account changes their own password. A project without accounts can get its first
-admin here.
+admin here; coders registered before it (who cannot sign in once there are accounts)
+are offered to the admin to turn into accounts, each with a one-time password shown
+here once.
 
 The page only shows or hides forms: who may do what is enforced by `qualcode.accounts`
 on the project bound to the signed-in person. Passwords are typed into password fields
-of forms that clear on submit, and are never shown, logged or kept in the session."""
+of forms that clear on submit, and are never shown, logged or kept in the session; the
+one exception, one-time passwords, are shown once, in the run that made them."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from qualcode.accounts import (
     MIN_PASSWORD,
     accounts_exist,
     add_account,
+    add_accounts_for_coders,
+    coders_without_accounts,
     list_accounts,
     set_password,
     set_role,
@@ -31,7 +36,8 @@ from qualcode.ui.identity import Identity, sign_out
 from qualcode.ui.markup import md
 
 S_FLASH = "accounts_flash"
-COLUMNS = {"name": "Name", "role": "Role", "created_at": "Created"}
+COLUMNS = {"name": "Name", "role": "Role", "password": "Password", "created_at": "Created"}
+PASSWORD_STATES = {"own": "their own", "one-time": "one-time (not yet replaced)"}
 DIFFER = "the two passwords differ: type the same one twice"
 
 
@@ -72,8 +78,9 @@ def _new_password(prefix: str, label: str = "Password") -> tuple[str, str]:
 
 def _table(found: list[dict[str, str]]) -> None:
     """The accounts: name, role and when created (never a hash)."""
+    shown = [{**a, "password": PASSWORD_STATES[a["password"]]} for a in found]
     frame = pd.DataFrame(
-        [{label: a[field] for field, label in COLUMNS.items()} for a in found],
+        [{label: a[field] for field, label in COLUMNS.items()} for a in shown],
         columns=list(COLUMNS.values()),
     )
     st.dataframe(frame, hide_index=True)
@@ -90,6 +97,56 @@ def _add_form(project: Project, identity: Identity) -> None:
                 _same(password, repeat)
                 user = add_account(project, name, password, role, by=identity.name)
                 _done(f"Added {user.name} ({user.role}).")
+
+
+def _coders_form(project: Project, identity: Identity) -> None:
+    """Coders registered without a password, who cannot sign in now that the project
+    has accounts: the admin turns the chosen ones into accounts, each with a one-time
+    password shown here once (the table replaces the form in the run that made them)."""
+    pending = coders_without_accounts(project)
+    if not pending:
+        return
+    roles = {c["name"]: c["role"] for c in pending}
+    place = st.empty()
+    with place.container():
+        st.subheader("Coders without an account")
+        st.warning(
+            md(
+                f"{len(pending)} coder(s) registered before this project had accounts "
+                "cannot sign in until they have one. Each one you choose gets an account "
+                "with their role and a one-time password, shown once here: give it to them "
+                "in person; at their first sign-in they choose their own. To set a password "
+                "yourself instead, use 'Add an account' below with the same name."
+            )
+        )
+        with st.form("accounts_coders_form", border=False):
+            names = st.multiselect(
+                "Coders", list(roles), default=list(roles), key="accounts_coders_names",
+                format_func=lambda n: f"{n} ({roles[n]})",
+            )  # fmt: skip
+            made = st.form_submit_button("Create their accounts", type="primary")
+    if not made:
+        return
+    with reporting():
+        passwords = add_accounts_for_coders(project, names, by=identity.name)
+        cache.forget()
+        place.empty()
+        with place.container():
+            st.subheader("One-time passwords")
+            st.warning(
+                "Shown this once: copy them now and give each person theirs in person. "
+                "Each works only to choose their own password at their first sign-in; "
+                "if one is lost, reset that person's password below."
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"Name": n, "Role": roles[n], "One-time password": p}
+                        for n, p in passwords.items()
+                    ]
+                ),
+                hide_index=True,
+            )
 
 
 def _role_form(
@@ -155,8 +212,9 @@ def _first_admin(project: Project, identity: Identity) -> None:
     st.caption(
         md(
             f"Under your own name ({identity.name}) you stay signed in; under another "
-            "name you sign in again with it. Coders registered without a password can "
-            "no longer sign in until an admin gives them an account."
+            "name you sign in again with it. Coders registered without a password cannot "
+            "sign in once there are accounts: next, this page offers to give each of them "
+            "an account with a one-time password."
         )
     )
     with st.form("accounts_first_form", clear_on_submit=True):
@@ -179,6 +237,8 @@ def body(project: Project, identity: Identity) -> None:
     if not accounts_exist(project):
         _first_admin(project, identity)
         return
+    if identity.role == "admin":
+        _coders_form(project, identity)
     found = list_accounts(project)
     if identity.role == "admin":
         _table(found)

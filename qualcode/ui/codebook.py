@@ -54,6 +54,7 @@ def _details(code: Code) -> None:
         ("Include", code.include),
         ("Exclude", code.exclude),
         ("Provenance", code.provenance),
+        ("Thematic priorities", ", ".join(code.priorities)),
     )
     st.html(
         "".join(f"<p><b>{name}.</b> {esc(value)}</p>" for name, value in fields if value)

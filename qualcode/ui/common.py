@@ -66,6 +66,7 @@ NEXT_STEPS: dict[NextStep, str] = {
     NextStep.CREATE_THEMES: "create them on the Themes page",
     NextStep.SET_ROLE: "on the Accounts page",
     NextStep.ADD_ADMIN: "add an admin on the Accounts page first",
+    NextStep.CHOOSE_PASSWORD: "sign in with it on the Signin page to choose your own",
 }
 """The library's next steps as the pages where they are taken (never a CLI command)."""
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import streamlit as st
 
 from qualcode.access import visible_layers
+from qualcode.coding import layers_with_codings
 from qualcode.exports import FORMATS, KINDS, export_bytes
 from qualcode.refi import qdpx_bytes
 from qualcode.store import Project
 from qualcode.ui.common import reporting, run_page
 from qualcode.ui.identity import Identity, coders
-from qualcode.ui.layer_picker import layer_label
+from qualcode.ui.layer_picker import export_default, layer_label
 from qualcode.ui.markup import md
 
 KIND_NAMES = {
@@ -38,10 +39,20 @@ def body(project: Project, identity: Identity) -> None:
     fmt = st.selectbox("Format", FORMATS, key="export_format")
     layer = None
     if kind != "codebook":
-        layers = visible_layers(project, [c.name for c in coders(project)])
+        layers = layers_with_codings(
+            project, visible_layers(project, [c.name for c in coders(project)])
+        )
+        if not layers:
+            st.info(
+                "No codings to export yet: code on the Code page first (the codebook "
+                "can be exported now)."
+            )
+            _qdpx_if_supervisor(project, identity)
+            return
         layer = st.selectbox(
-            "Codings from", layers, format_func=lambda v: layer_label(v, identity),
-            key="export_layer",
+            "Codings from", layers, index=export_default(layers, identity),
+            format_func=lambda v: layer_label(v, identity), key="export_layer",
+            help="Only layers with codings are listed.",
         )  # fmt: skip
     request = (kind, fmt, layer)
     if st.button("Prepare the file", key="export_prepare", type="primary"):
@@ -59,6 +70,10 @@ def body(project: Project, identity: Identity) -> None:
             key="export_download",
             on_click="ignore",
         )
+    _qdpx_if_supervisor(project, identity)
+
+
+def _qdpx_if_supervisor(project: Project, identity: Identity) -> None:
     if identity.supervises:
         _qdpx(project, identity)
 

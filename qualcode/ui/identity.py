@@ -67,14 +67,18 @@ def signed_in(project: Project) -> Identity | None:
     return found
 
 
+def _client() -> str | None:
+    """The caller's address, None (or a stand-in) where no browser is behind it."""
+    client = st.context.ip_address
+    return client if isinstance(client, str) else None
+
+
 def sign_in(project: Project, name: str, password: str | None = None) -> Identity:
     """Sign this session in as a registered coder; with accounts, the password must
-    be right (a wrong one raises QualcodeError and is logged)."""
+    be right (a wrong one raises QualcodeError and is logged; a one-time one raises
+    `accounts.PasswordChangeRequired`: see `choose_password`)."""
     if uses_accounts(project):
-        client = st.context.ip_address  # None (or a stand-in) where no browser is behind it
-        user = accounts.sign_in(
-            project, name, password or "", client=client if isinstance(client, str) else None
-        )
+        user = accounts.sign_in(project, name, password or "", client=_client())
         st.session_state[SESSION_KEY] = user.name
         return Identity(user.name, user.role)
     found = next((c for c in coders(project) if c.name == name), None)
@@ -84,13 +88,36 @@ def sign_in(project: Project, name: str, password: str | None = None) -> Identit
     return found
 
 
-def register(project: Project, name: str, role: str) -> Identity:
-    """Register a new coder and sign in as them; an existing name is refused."""
+def choose_password(project: Project, name: str, one_time: str, password: str) -> Identity:
+    """Replace a one-time password with one's own, and sign this session in."""
+    user = accounts.replace_one_time(project, name, one_time, password, client=_client())
+    st.session_state[SESSION_KEY] = user.name
+    return Identity(user.name, user.role)
+
+
+SUPERVISOR_WITHOUT_ACCOUNTS = (
+    "This project has no accounts, so nobody needs a password: anyone who opens the app "
+    "can register, or choose any name, a supervisor's too. A supervisor sees every "
+    "coder's decisions (coding is no longer blind for them), settles disagreements and "
+    "changes the codebook. To keep that to the right people, an admin creates accounts "
+    "on the Accounts page."
+)
+"""What registering as a supervisor means while the project has no accounts."""
+
+
+def register(project: Project, name: str, role: str, confirmed: bool = False) -> Identity:
+    """Register a new coder and sign in as them; an existing name is refused, and so is
+    a supervisor without `confirmed` (see `SUPERVISOR_WITHOUT_ACCOUNTS`)."""
     if uses_accounts(project):
         raise QualcodeError("this project has accounts: ask an admin to create yours")
     name = name.strip()
     if role not in APP_ROLES:
         raise QualcodeError(f"role must be one of {', '.join(APP_ROLES)}")
+    if role == "supervisor" and not confirmed:
+        raise QualcodeError(
+            "registering as a supervisor needs its confirmation: tick the box that says "
+            "you understand what it means without accounts"
+        )
     if any(c.name == name for c in coders(project)):
         raise QualcodeError(f"'{name}' is registered already: choose the name above")
     add_coder(project, name, role, actor=name or "app")

@@ -4,8 +4,10 @@ offered for coding (`qualcode.ui.speakers`), then suggest codes with a progress 
 
 With pseudonymisation on, nothing is stored until the researcher has reviewed the
 detections file by file: un-ticking a row keeps that string as written in that
-file, an added string is replaced in every file it occurs in, and "Import with
-these replacements" applies exactly the reviewed plans.
+file, a name's kind is changed in its row (for every file), an added string is
+replaced in every file it occurs in, and "Import with these replacements" applies
+exactly the reviewed plans. A file's name is checked like its text: the review says
+the name it will be stored under.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ import streamlit as st
 
 from qualcode.errors import QualcodeError
 from qualcode.ingest import IngestReport
-from qualcode.privacy import KINDS, Detection, PseudonymisedDocument, Pseudonymiser, PseudonymMap
+from qualcode.privacy import (
+    KINDS,
+    NAME_KINDS,
+    Detection,
+    PseudonymisedDocument,
+    Pseudonymiser,
+    PseudonymMap,
+)
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import in_app_words, reporting, run_page
@@ -69,6 +78,7 @@ class PendingReview:
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     added: list[tuple[str, str]] = field(default_factory=list)
     rows: dict[str, tuple[int, str]] = field(default_factory=dict)  # widget key -> (file, key)
+    kinds: dict[str, tuple[str, str]] = field(default_factory=dict)  # folded -> (text, kind)
 
 
 @dataclass
@@ -249,6 +259,21 @@ def _preview_html(document: PseudonymisedDocument) -> str:
     return f'{STYLE}<div class="qc-doc" style="{_PREVIEW_STYLE}">{"".join(parts)}</div>'
 
 
+def _set_kind(pending: PendingReview, widget: str, text: str) -> None:
+    """A name's kind chosen in its row: applied to every file of the batch."""
+    pending.kinds[" ".join(text.split()).casefold()] = (text, st.session_state[widget])
+
+
+def _file_name(item: ReviewedUpload) -> None:
+    """What the file's name becomes when it holds a detected name."""
+    assert item.plan is not None
+    found = item.plan.file_name_detections
+    if not found:
+        return
+    names = ", ".join(f"{original} ({KINDS[kind].lower()})" for original, kind, _ in found)
+    st.caption(md(f"The file's name holds {names}: stored as {item.plan.file_name}"))
+
+
 def _file_review(pending: PendingReview, index: int, item: ReviewedUpload) -> None:
     """One file's detections, a tick box each, and a preview of the stored text."""
     st.markdown(f"**{md(item.name)}**")
@@ -257,6 +282,7 @@ def _file_review(pending: PendingReview, index: int, item: ReviewedUpload) -> No
             md(f"{item.name}: {in_app_words(str(item.error))}; it will be reported as failed")
         )
         return
+    _file_name(item)
     rows = _rows(item)
     if not rows:
         st.caption("Nothing detected. Add any name the detector missed below.")
@@ -267,7 +293,8 @@ def _file_review(pending: PendingReview, index: int, item: ReviewedUpload) -> No
             md(
                 f"{len(item.detections)} replacements of {len(rows)} strings"
                 + (f"; {kept} kept as written" if kept else "")
-                + ". Un-tick a row to keep that string as written in this file."
+                + ". Un-tick a row to keep that string as written in this file; "
+                "a name's kind, changed in its row, applies to every file."
             )
         )
         labels = ("Replace", "Kind", "Pseudonym", "Count", "Where", "Context")
@@ -287,7 +314,16 @@ def _file_review(pending: PendingReview, index: int, item: ReviewedUpload) -> No
                 disabled=row.added,
                 help="Added by you: remove it under Added strings" if row.added else None,
             )
-            kind.markdown(md(KINDS.get(row.kind, row.kind)))
+            if row.kind in NAME_KINDS and not row.added and row.key not in pending.mapping.entries:
+                kind_key = _widget_key(pending, index, row.key) + "_kind"
+                st.session_state[kind_key] = row.kind  # the plan's: a change in any file
+                kind.selectbox(
+                    md(f"Kind of {row.text}"), NAME_KINDS, format_func=KINDS.get,
+                    key=kind_key, label_visibility="collapsed",
+                    on_change=_set_kind, args=(pending, kind_key, row.text),
+                )  # fmt: skip
+            else:  # a rule's kind, an added string's or one the log fixed
+                kind.markdown(md(KINDS.get(row.kind, row.kind)))
             pseudonym.markdown(md(final.get(row.key, "kept as written")))
             count.markdown(str(len(row.lines)))
             where.caption(md(_where(row.lines)))
@@ -327,7 +363,13 @@ def _review(project: Project, identity: Identity, pending: PendingReview) -> Non
         )
         for note in pending.notes:
             st.warning(md(note))
-        reviews = review_uploads(pending.planned, pending.mapping, pending.added, _kept(pending))
+        reviews = review_uploads(
+            pending.planned,
+            pending.mapping,
+            pending.added,
+            _kept(pending),
+            kinds=list(pending.kinds.values()),
+        )
         pending.rows = {}
         for index, item in enumerate(reviews):
             with st.container(border=True):

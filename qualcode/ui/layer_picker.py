@@ -21,3 +21,11 @@ def analysis_default(layers: list[str], identity: Identity) -> int:
     """Where an analysis page's layer selector starts: all coders for a supervisor (their
     own layer is often empty: they settle rather than code), else the person's own."""
     return layers.index("all") if identity.supervises and "all" in layers else 0
+
+
+def export_default(layers: list[str], identity: Identity) -> int:
+    """Where the Export page's layer selector starts, among layers that have codings:
+    for a supervisor the consensus (what a paper reports) when it has codings, else all
+    coders; for a coder their own layer."""
+    preferred = ("consensus", "all") if identity.supervises else (f"coder:{identity.name}",)
+    return next((layers.index(p) for p in preferred if p in layers), 0)

@@ -76,7 +76,9 @@ def _summary_html(text: str) -> str:
 
 
 def _history(project: Project, matrix: Matrix, row: str, column: str) -> None:
-    earlier = summary_history(project, matrix.row_kind, row, matrix.column_kind, column)[:-1]
+    earlier = summary_history(
+        project, matrix.row_kind, row, matrix.column_kind, column, matrix.layer
+    )[:-1]
     if not earlier:
         return
     with st.expander(f"Earlier versions ({len(earlier)})"):
@@ -114,7 +116,7 @@ def _cell(project: Project, identity: Identity, matrix: Matrix) -> None:
         st.caption(md(f"Summary, version {cell.summary_version} by {cell.summary_author}:"))
         st.html(_summary_html(cell.summary))
     else:
-        st.caption("No summary yet.")
+        st.caption(md(f"No summary yet in layer {matrix.layer}."))
     version = cell.summary_version or 0
     text = st.text_area(
         "Summary", cell.summary or "", height=120,
@@ -127,7 +129,7 @@ def _cell(project: Project, identity: Identity, matrix: Matrix) -> None:
             with reporting():
                 saved = set_summary(
                     project, matrix.row_kind, row, matrix.column_kind, column, text,
-                    identity.name,
+                    identity.name, matrix.layer,
                 )  # fmt: skip
                 success_next_run(S_FLASH, f"Summary saved: version {saved}")
     _history(project, matrix, row, column)

@@ -227,8 +227,8 @@ def segments_with_pins(project: Project, identity: Identity, layer: str, target:
     }
     kind = "theme" if target.kind == "theme" else "code"
     st.caption(
-        md(f"{len(pinned)} quotes pinned to {kind} '{target.label}' (at most 3); "
-           "pinned ones replace the default choice of illustrative quotes.")
+        md(f"{len(pinned)} quotes pinned to {kind} '{target.label}' in this layer (at most "
+           "3); pinned ones replace the layer's default choice of illustrative quotes.")
     )  # fmt: skip
     for s in found:
         text, action = st.columns([6, 1])
@@ -241,9 +241,11 @@ def segments_with_pins(project: Project, identity: Identity, layer: str, target:
         if s.segment_id in pinned:
             if action.button("Unpin", key=pin_key(target, s.segment_id, "unpin")):
                 with reporting():
-                    unpin_quote(project, target.kind, target.id, s.segment_id, identity.name)
+                    unpin_quote(project, target.kind, target.id, s.segment_id, identity.name, layer)
                     _done(f"Segment {s.segment_id} unpinned from '{target.label}'.")
         elif action.button("Pin as quote", key=pin_key(target, s.segment_id)):
             with reporting():
-                position = pin_quote(project, target.kind, target.id, s.segment_id, identity.name)
+                position = pin_quote(
+                    project, target.kind, target.id, s.segment_id, identity.name, layer
+                )
                 _done(f"Segment {s.segment_id} pinned to '{target.label}' (quote {position}).")
