@@ -9,7 +9,10 @@ stay. A file or upload matching no stored document adds nothing when a current
 document already holds its content (the same file copied).
 
 `store_document` is the one insert of a document, its attributes and segments,
-used by file ingest, uploads (`qualcode.uploads`) and REFI import.
+used by file ingest, uploads (`qualcode.uploads`) and REFI import. A transcript's
+preamble (`qualcode.ingest.preamble`) is stored with the document's text and marked
+by `documents.preamble_end`; its paragraphs become segments only when the project's
+`preamble` setting is `segment`.
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ from qualcode.audit import log_action
 from qualcode.errors import InputError
 from qualcode.ingest.manifest import FileAttributes, Manifest, read_manifest
 from qualcode.ingest.model import ParsedDocument, Pseudonymising
+from qualcode.ingest.preamble import preamble_end, without_preamble
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
 from qualcode.ingest.segment import Segment, segment_document
 from qualcode.limits import max_file_bytes
+from qualcode.settings import setting_value
+from qualcode.speakers import PREAMBLE
 from qualcode.store import Project
 
 Progress = Callable[[int, int, str], None]
@@ -268,6 +274,8 @@ def ingest_document(
         )
         if last_hash == digest or (last_hash is None and held_by_a_current_document(con, digest)):
             return None
+        if setting_value(con, PREAMBLE.key) == "context":
+            segments = without_preamble(segments, preamble_end(parsed))
         stored = store_document(
             con,
             parsed,
@@ -377,15 +385,17 @@ def store_document(
 ) -> StoredVersion:
     """Insert a parsed document with its attributes and segments, in the caller's transaction.
 
-    The text and format of `parsed` are stored under `title` and `source`; with
-    `previous`, the document is its next version and `supersedes` it, else version 1.
-    Deciding whether to store (see `stored_versions`) is the caller's.
+    The text and format of `parsed` are stored under `title` and `source`, with where
+    its preamble ends; with `previous`, the document is its next version and
+    `supersedes` it, else version 1. Deciding whether to store (see `stored_versions`)
+    and which segments (the preamble's or not) is the caller's.
     """
     digest = content_hash(parsed.text)
     version = previous.version + 1 if previous else 1
     document_id = con.execute(
         "INSERT INTO documents (title, source_path, format, content_hash, version, "
-        "supersedes, text, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "supersedes, text, case_id, preamble_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
         [
             title,
             source,
@@ -395,6 +405,7 @@ def store_document(
             previous.id if previous else None,
             parsed.text,
             case_id,
+            preamble_end(parsed),
         ],
     ).fetchone()[0]
     if attributes:
