@@ -1342,6 +1342,111 @@ def coders_list(as_json: JsonOption = False) -> None:
             typer.echo(f"{row['name']}: {row['role']}")
 
 
+# --- speakers and settings ---
+speakers_app = typer.Typer(
+    help="Speakers and their roles (participant, facilitator, other).",
+    invoke_without_command=True,
+)
+app.add_typer(speakers_app, name="speakers")
+settings_app = typer.Typer(
+    help="Project settings: what is offered for coding.", invoke_without_command=True
+)
+app.add_typer(settings_app, name="settings")
+
+
+@speakers_app.callback()
+def speakers(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every speaker with the role detected from the name, the role set for the
+    project, and how many segments and documents are theirs."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from qualcode.speakers import list_speakers
+
+    with _reporting_errors():
+        found = list_speakers(_project())
+    if as_json:
+        _emit({"speakers": [s.to_json() for s in found]})
+        return
+    for s in found:
+        how = f"set by {s.set_by}" if s.stored else "detected"
+        segments = f"{s.segments} segment{'' if s.segments == 1 else 's'}"
+        documents = f"{s.documents} document{'' if s.documents == 1 else 's'}"
+        typer.echo(f"{_shown(s.speaker):30} {s.role:12} ({how})  {segments} in {documents}")
+
+
+@speakers_app.command("set")
+def speakers_set(
+    name: Annotated[str, typer.Argument(help="The speaker's name, as in the transcripts.")],
+    role: Annotated[
+        str,
+        typer.Option(help="participant, facilitator, other, or detected (forget the set role)."),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Set a speaker's role for the whole project (supervisors)."""
+    from qualcode.speakers import set_speaker_role
+
+    with _reporting_errors():
+        found = set_speaker_role(_project(), name, role)
+    if as_json:
+        _emit({"speaker": found.to_json()})
+    else:
+        typer.echo(f"{_shown(found.speaker)}: {found.role}")
+
+
+def _declared_settings() -> None:
+    """Import the modules that declare settings, so every setting is known."""
+    import qualcode.ingest  # noqa: F401  (its pipeline reads qualcode.speakers)
+    import qualcode.speakers  # noqa: F401
+
+
+@settings_app.callback()
+def settings(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every project setting: its value, allowed values and what it means."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from qualcode.settings import SETTINGS, read_settings
+
+    _declared_settings()
+    with _reporting_errors():
+        values = read_settings(_project())
+    if as_json:
+        _emit(
+            {
+                "settings": [
+                    {
+                        "key": key,
+                        "value": value,
+                        "default": SETTINGS[key].default,
+                        "allowed": list(SETTINGS[key].allowed or []),
+                        "meaning": SETTINGS[key].meaning,
+                    }
+                    for key, value in values.items()
+                ]
+            }
+        )
+        return
+    for key, value in values.items():
+        setting = SETTINGS[key]
+        allowed = "|".join(setting.allowed) if setting.allowed else "any text"
+        default = " (default)" if value == setting.default else ""
+        typer.echo(f"{key} = {value}{default}  [{allowed}]: {setting.meaning}")
+
+
+@settings_app.command("set")
+def settings_set(
+    key: Annotated[str, typer.Argument(help="The setting, as 'qualcode settings' lists it.")],
+    value: Annotated[str, typer.Argument(help="Its new value.")],
+) -> None:
+    """Change a project setting (supervisors; audited with the previous value)."""
+    from qualcode.settings import change_setting
+
+    _declared_settings()
+    with _reporting_errors():
+        stored = change_setting(_project(), key, value)
+    typer.echo(f"{key} = {stored}")
+
+
 # --- accounts ---
 accounts_app = typer.Typer(
     help="Password accounts and roles (coder, supervisor, admin).", no_args_is_help=True

@@ -38,3 +38,16 @@ def rows(project: Project, sql: str, params: list | None = None) -> list[tuple]:
     """Query helper for tests."""
     with project.connect(read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def load_codebook_at_old_schema(project: Project, path: Path) -> None:
+    """Load a codebook into a project kept at a schema before 10 (for migration tests):
+    today's loader writes schema 10's `codes.priorities`, so the column exists for the
+    load only and is dropped again, leaving the older schema as it was."""
+    from qualcode.codebook_files import load_codebook
+
+    with project.transaction() as con:
+        con.execute("ALTER TABLE codes ADD COLUMN priorities VARCHAR[]")
+    load_codebook(project, path)
+    with project.transaction() as con:
+        con.execute("ALTER TABLE codes DROP COLUMN priorities")

@@ -31,7 +31,7 @@ from qualcode.themes.catalog import (
 from qualcode.themes.matrix import framework_matrix, set_summary, summary_history
 from qualcode.themes.quotes import illustrative_quotes, pin_quote, unpin_quote
 
-from .conftest import rows
+from .conftest import load_codebook_at_old_schema, rows
 from .suggest_helpers import add_document, write_codebook
 from .test_tracking import coded_project, seg
 
@@ -258,9 +258,8 @@ def test_migration_places_earlier_pins_and_summaries_in_layers(
     project = Project.init(tmp_path / "old.duckdb")
     add_coder(project, "alice")
     add_coder(project, "sue", "supervisor")
-    from qualcode.codebook_files import load_codebook
 
-    load_codebook(project, write_codebook(tmp_path))
+    load_codebook_at_old_schema(project, write_codebook(tmp_path))
     s0, s1, s2 = add_document(project, ["One.", "Two.", "Three."])
     with project.transaction() as con:
         con.executemany(

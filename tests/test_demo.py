@@ -43,3 +43,26 @@ def test_demo_ingests_every_sample_file_with_its_attributes(tmp_path: Path) -> N
     assert again["ingest"]["documents_added"] == 0
     assert len(again["ingest"]["skipped"]) == len(manifest)
     assert again["segments"] == summary["segments"]
+
+
+def test_demo_transcripts_keep_their_header_note_as_preamble(tmp_path: Path) -> None:
+    """Each prose transcript opens with a note saying it is synthetic: that note is the
+    document's preamble, not a segment, and facilitators' turns are no units of coding."""
+    from qualcode.speakers import coding_unit_sql
+
+    summary = build_demo(tmp_path / "demo", with_suggestions=False)
+    project = Project.open(summary["db"])
+    documents = rows(project, "SELECT format, text, preamble_end FROM documents")
+    for fmt, text, end in documents:
+        if fmt in ("txt", "md", "docx"):
+            assert "Synthetic sample transcript" in text[:end]
+        else:
+            assert end == 0
+    assert rows(project, "SELECT count(*) FROM segments WHERE text LIKE '%Synthetic sample%'") == [
+        (0,)
+    ]
+    with project.connect(read_only=True) as con:
+        left_out = con.execute(
+            f"SELECT DISTINCT s.speaker FROM segments s WHERE NOT {coding_unit_sql(con)}"
+        ).fetchall()
+    assert sorted(r[0] for r in left_out) == ["Facilitator", "Facilitator 2"]

@@ -44,6 +44,7 @@ from qualcode.demo import build_demo
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.manifest import read_manifest
 from qualcode.ingest.pipeline import ingest_paths, read_and_segment
+from qualcode.ingest.preamble import preamble_end, without_preamble
 from qualcode.ingest.readers import read_document
 from qualcode.ingest.segment import segment_document
 from qualcode.limits import RAISE_HINT
@@ -204,17 +205,21 @@ def counts(project: Project) -> dict[str, int]:
 
 
 def assert_document_stored(project: Project, document_id: int, path: Path) -> None:
-    """The stored text and segments are what reading and segmenting the file give."""
+    """The stored text and segments are what reading and segmenting the file give (the
+    preamble kept in the text, not made into segments: the default)."""
     parsed = read_document(path)
-    expected = segment_document(parsed)
+    end = preamble_end(parsed)
+    expected = without_preamble(segment_document(parsed), end)
     with project.connect(read_only=True) as con:
-        text = con.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+        text, stored_end = con.execute(
+            "SELECT text, preamble_end FROM documents WHERE id = ?", [document_id]
+        ).fetchone()
         stored = con.execute(
             "SELECT ordinal, start_offset, end_offset, text FROM segments "
             "WHERE document_id = ? ORDER BY ordinal",
             [document_id],
         ).fetchall()
-    assert text == parsed.text
+    assert text == parsed.text and stored_end == end
     assert [(o, s, e) for o, s, e, _ in stored] == [(g.ordinal, g.start, g.end) for g in expected]
     assert all(text[s:e] == t and t.strip() == t and t for _, s, e, t in stored)
 

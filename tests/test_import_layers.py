@@ -21,7 +21,7 @@ from qualcode.errors import InputError, QualcodeError
 from qualcode.refi.project_import import import_qdpx
 from qualcode.store import Project
 
-from .conftest import rows
+from .conftest import load_codebook_at_old_schema, rows
 from .suggest_helpers import add_document, write_codebook
 from .test_refi_project import CODE, COUNTS, SOURCE_FILE, make_qdpx, project_xml
 
@@ -237,7 +237,7 @@ def test_migration_attributes_existing_imports_and_settlements(
     every = store.migrations()
     monkeypatch.setattr(store, "migrations", lambda: [m for m in every if m[0] <= 5])
     old = Project.init(tmp_path / "old.duckdb")
-    load_codebook(old, write_codebook(tmp_path))
+    load_codebook_at_old_schema(old, write_codebook(tmp_path))
     ids = add_document(old, ["My own room.", "My friends."])
     event = "INSERT INTO coding_events (segment_id, code_id, coder, action, source) "
     with old.transaction() as con:  # an import, as schema 5 wrote it

@@ -6,6 +6,11 @@ reviewed the segment and did not apply the code) or NaN (the coder never
 reviewed the segment: missing, not absent). A coder reviewed a segment when they
 made any decision on it or marked it reviewed.
 
+Only units of coding count (`qualcode.speakers.coding_unit_sql`): under the default
+settings a facilitator's turn or a transcript's preamble is not a unit, so a decision
+on one is left out, and changing a speaker's role or a setting moves its segments in
+or out.
+
 The suggestion model can take part as the coder "model": it has reviewed every
 segment of the latest suggestion run, and applies a code when its calibrated
 score is at least 0.5.
@@ -27,6 +32,7 @@ from qualcode.access import (
     require_roles,
 )
 from qualcode.errors import NextStep, QualcodeError
+from qualcode.speakers import coding_unit_sql
 from qualcode.store import Project
 
 MODEL_THRESHOLD = 0.5
@@ -60,13 +66,18 @@ def _columns(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> dict[str,
     return {name: np.asarray(col) for name, col in con.execute(sql, params).fetchnumpy().items()}
 
 
+def _units_filter(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: ` AND segment_id` is a unit of coding under the project's settings."""
+    return f" AND segment_id IN (SELECT s.id FROM segments s WHERE {coding_unit_sql(con)})"
+
+
 def _model_columns(
     con: duckdb.DuckDBPyConnection, sample: str | None
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     run = con.execute("SELECT max(run_id) FROM suggestions").fetchone()[0]
     if run is None:
         raise QualcodeError("the model has no suggestions yet", next_step=NextStep.SUGGEST)
-    in_sample = _SAMPLE_FILTER if sample else ""
+    in_sample = (_SAMPLE_FILTER if sample else "") + _units_filter(con)
     params = {"run": run, "threshold": MODEL_THRESHOLD, "model": MODEL_CODER}
     if sample:
         params["sample"] = sample
@@ -117,7 +128,7 @@ def load_layers(
             ).fetchone()
         ):
             raise QualcodeError(f"no reliability sample named '{sample}'")
-        in_sample = _SAMPLE_FILTER if sample else ""
+        in_sample = (_SAMPLE_FILTER if sample else "") + _units_filter(con)
         params: dict[str, Any] = {"coders": [c for c in chosen if c != MODEL_CODER]}
         if sample:
             params["sample"] = sample

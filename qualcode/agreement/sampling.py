@@ -3,6 +3,8 @@
 Each unit is ranked by a hash of (sample name, seed, unit id), and the first
 round(fraction x stratum size) units of each stratum are taken (at least one per
 non-empty stratum). The same name, seed and data always give the same sample.
+Only units of coding are sampled (`qualcode.speakers.coding_unit_sql`): by default
+no facilitator's turn and no transcript preamble.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import ArgumentError, QualcodeError
 from qualcode.jsonable import Jsonable
+from qualcode.speakers import coding_unit_sql
 from qualcode.store import Project
 
 STRATA = ("location", "session")
@@ -61,7 +64,7 @@ def create_sample(
         rows = con.execute(
             "SELECT s.id, s.document_id, c.location, c.session FROM segments s "
             "JOIN current_documents d ON d.id = s.document_id "
-            "LEFT JOIN cases c ON c.id = d.case_id ORDER BY s.id"
+            f"LEFT JOIN cases c ON c.id = d.case_id WHERE {coding_unit_sql(con)} ORDER BY s.id"
         ).fetchall()
         if not rows:
             raise QualcodeError("the project has no segments to sample")

@@ -4,8 +4,10 @@ Blind by design: everything here is about one coder (their decisions, their
 codings); other coders' decisions on the segment are never read. A segment
 card holds the segment with its neighbouring turns, the latest suggestion run's
 suggestions for it with this coder's state on each (open, applied, refused),
-and this coder's current codings on it. `next_segment` walks segments in
-reading order for coding without (or beside) the suggestion queue.
+and this coder's current codings on it (the neighbours include facilitators' turns:
+context, not units). `next_segment` walks the units of coding
+(`qualcode.speakers.coding_unit_sql`) in reading order for coding without (or beside)
+the suggestion queue.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from qualcode.access import check_read_coder
 from qualcode.coding.memos import Memo
 from qualcode.coding.undo import DECIDED_SQL, decided_sql
 from qualcode.errors import QualcodeError
+from qualcode.speakers import coding_unit_sql
 from qualcode.store import Project
 
 State = Literal["open", "applied", "refused"]
@@ -274,6 +277,7 @@ ordered AS (
                                        d.id, s.ordinal) AS position
     FROM segments s JOIN current_documents d ON d.id = s.document_id
     LEFT JOIN cases c ON c.id = d.case_id
+    WHERE {{units}}
 ),
 here AS (SELECT coalesce(max(position), $origin) AS position FROM ordered WHERE id = $after)
 SELECT o.id FROM ordered o, here h
@@ -325,5 +329,5 @@ def next_segment(
     }
     with project.connect(read_only=True) as con:
         check_read_coder(con, project.user, coder)
-        row = con.execute(_WALK, params).fetchone()
+        row = con.execute(_WALK.replace("{units}", coding_unit_sql(con, "s")), params).fetchone()
     return None if row is None else int(row[0])

@@ -1,11 +1,14 @@
 """How far coding has got: reviewed segments per coder and document, and how often
-each code's suggestions were accepted."""
+each code's suggestions were accepted. Progress counts units of coding only
+(`qualcode.speakers.coding_unit_sql`), so a coder who has reviewed every participant's
+turn is done, whatever facilitators said."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from qualcode.access import readable_coder
+from qualcode.speakers import coding_unit_sql
 from qualcode.store import Project
 
 _REVIEWED = (
@@ -15,18 +18,20 @@ _REVIEWED = (
 
 
 def review_progress(project: Project) -> list[dict[str, Any]]:
-    """Per coder and current document: segments reviewed out of all segments (a
+    """Per coder and current document: units of coding reviewed out of all of them (a
     project bound to a coder: that coder's rows only, `qualcode.access`)."""
     with project.connect(read_only=True) as con:
         only = readable_coder(con, project.user, None)
+        units = coding_unit_sql(con, "s")
         rows = con.execute(
             "WITH reviewed AS (" + _REVIEWED + "), "
-            "totals AS (SELECT document_id, count(*) AS n FROM segments GROUP BY ALL) "
+            f"totals AS (SELECT document_id, count(*) AS n FROM segments s WHERE {units} "
+            "GROUP BY ALL) "
             "SELECT r.coder, d.id, d.title, count(*) AS done, t.n FROM reviewed r "
             "JOIN segments s ON s.id = r.segment_id "
             "JOIN current_documents d ON d.id = s.document_id "
             "JOIN totals t ON t.document_id = d.id "
-            "WHERE $only::VARCHAR IS NULL OR r.coder = $only::VARCHAR "
+            f"WHERE {units} AND ($only::VARCHAR IS NULL OR r.coder = $only::VARCHAR) "
             "GROUP BY ALL ORDER BY r.coder, d.title",
             {"only": only},
         ).fetchall()

@@ -52,6 +52,7 @@ class DocumentView:
     text: str
     segments: list[SegmentRow]
     codings: list[CodedSpan] = field(default_factory=list)
+    preamble: str = ""  # the note above the first speaker turn, when it is no segment
 
 
 def list_documents(project: Project) -> list[DocumentInfo]:
@@ -76,7 +77,7 @@ def document_view(project: Project, document_id: int, layer: str = "all") -> Doc
         row = con.execute(
             "SELECT d.id, d.title, d.format, c.location, c.session, c.date, "
             "c.participant_group, (SELECT count(*) FROM segments s WHERE s.document_id = d.id), "
-            "d.version, d.text, d.coding_unit FROM documents d "
+            "d.version, d.text, d.preamble_end, d.coding_unit FROM documents d "
             "LEFT JOIN cases c ON c.id = d.case_id "
             "WHERE d.id = ?",
             [document_id],
@@ -101,7 +102,11 @@ def document_view(project: Project, document_id: int, layer: str = "all") -> Doc
                 {"document": document_id, **params},
             ).fetchall()
         ]
-    return DocumentView(DocumentInfo(*row[:9], coding_unit=row[10]), row[9], segments, spans)
+    text, end = row[9], row[10] or 0
+    in_segments = any(s.start < end for s in segments)
+    preamble = "" if in_segments else text[:end].strip()
+    info = DocumentInfo(*row[:9], coding_unit=row[11])
+    return DocumentView(info, text, segments, spans, preamble)
 
 
 def segment_context(

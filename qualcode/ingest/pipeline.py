@@ -13,7 +13,10 @@ setting, `qualcode.ingest.segment`); a new version of a stored document keeps th
 unit its earlier version was segmented with, so a document's versions are coded alike.
 
 `store_document` is the one insert of a document, its attributes and segments,
-used by file ingest, uploads (`qualcode.uploads`) and REFI import.
+used by file ingest, uploads (`qualcode.uploads`) and REFI import. A transcript's
+preamble (`qualcode.ingest.preamble`) is stored with the document's text and marked
+by `documents.preamble_end`; its paragraphs become segments only when the project's
+`preamble` setting is `segment`.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from qualcode.audit import log_action
 from qualcode.errors import InputError
 from qualcode.ingest.manifest import FileAttributes, Manifest, read_manifest
 from qualcode.ingest.model import ParsedDocument, Pseudonymising
+from qualcode.ingest.preamble import preamble_end, without_preamble
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
 from qualcode.ingest.segment import CODING_UNIT, Segment, segment_document
 from qualcode.limits import max_file_bytes
-from qualcode.settings import read_setting
+from qualcode.settings import read_setting, setting_value
+from qualcode.speakers import PREAMBLE
 from qualcode.store import Project
 
 Progress = Callable[[int, int, str], None]
@@ -283,6 +288,8 @@ def ingest_document(
         kept = coding_unit_of(con, current.id) if current is not None else None
         if kept is not None and kept != unit:  # a new version is coded as its earlier one
             unit, segments = kept, segment_document(parsed, kept)
+        if setting_value(con, PREAMBLE.key) == "context":
+            segments = without_preamble(segments, preamble_end(parsed))
         stored = store_document(
             con,
             parsed,
@@ -402,16 +409,18 @@ def store_document(
 ) -> StoredVersion:
     """Insert a parsed document with its attributes and segments, in the caller's transaction.
 
-    The text and format of `parsed` are stored under `title` and `source`; with
-    `previous`, the document is its next version and `supersedes` it, else version 1.
-    `unit` records the unit of coding `segments` were made at (None: not segmented here).
-    Deciding whether to store (see `stored_versions`) is the caller's.
+    The text and format of `parsed` are stored under `title` and `source`, with where
+    its preamble ends; with `previous`, the document is its next version and
+    `supersedes` it, else version 1. `unit` records the unit of coding `segments` were
+    made at (None: not segmented here). Deciding whether to store (see
+    `stored_versions`) and which segments (the preamble's or not) is the caller's.
     """
     digest = content_hash(parsed.text)
     version = previous.version + 1 if previous else 1
     document_id = con.execute(
         "INSERT INTO documents (title, source_path, format, content_hash, version, "
-        "supersedes, text, case_id, coding_unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "supersedes, text, case_id, preamble_end, coding_unit) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "RETURNING id",
         [
             title,
@@ -422,6 +431,7 @@ def store_document(
             previous.id if previous else None,
             parsed.text,
             case_id,
+            preamble_end(parsed),
             unit,
         ],
     ).fetchone()[0]

@@ -8,6 +8,9 @@ Suggestions come from the latest suggest run. Order by score (best suggestion
 first) or by uncertainty (active learning: the segments whose decision teaches
 the model most come first, those whose suggestion scores lie closest to the 0.5
 threshold, ties broken by the smaller margin between the two best suggestions).
+Only units of coding are queued: by default participants' turns, not facilitators'
+nor a transcript's preamble (`qualcode.speakers.coding_unit_sql`, the project's
+settings).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from qualcode.access import check_read_coder
 from qualcode.coding.card import SegmentHead
 from qualcode.coding.undo import DECIDED_SQL
 from qualcode.errors import QualcodeError
+from qualcode.speakers import coding_unit_sql
 from qualcode.store import Project
 from qualcode.suggest.calibration import THRESHOLD
 
@@ -40,7 +44,8 @@ open AS (
     JOIN segments g ON g.id = s.segment_id
     JOIN current_documents d ON d.id = g.document_id
     LEFT JOIN cases c ON c.id = d.case_id
-    WHERE NOT EXISTS (
+    WHERE {{units}}
+      AND NOT EXISTS (
         SELECT 1 FROM decided x WHERE x.segment_id = s.segment_id AND x.code_id = s.code_id)
       AND NOT EXISTS (
         SELECT 1 FROM segment_reviews v WHERE v.segment_id = s.segment_id AND v.coder = $coder)
@@ -142,7 +147,7 @@ def review_queue(
     }
     with project.connect(read_only=True) as con:
         check_read_coder(con, project.user, coder)
-        found = con.execute(sql, params).fetchall()
+        found = con.execute(sql.replace("{units}", coding_unit_sql(con, "g")), params).fetchall()
     items: list[QueueItem] = []
     for _position, best, closeness, margin, *columns in found:
         # the segment's columns in SegmentHead's field order, then the suggestion's

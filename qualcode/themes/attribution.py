@@ -1,10 +1,10 @@
 """Attributing a quote the way the field does: "(young person, location 3, session 2, May 2022)".
 
 The template is filled from the quote's case. Fields: {role} ("young person", or
-"facilitator" for a facilitator's words), {speaker}, {location} (first letter
-lower-cased, "Location 3" -> "location 3"; locations are pseudonyms in this field),
-{session}, {month}, {year}, {date} and {document}. A field the case lacks is left
-out along with the comma before it.
+"facilitator" for a facilitator's words, by the speaker's role in the project),
+{speaker}, {location} (first letter lower-cased, "Location 3" -> "location 3";
+locations are pseudonyms in this field), {session}, {month}, {year}, {date} and
+{document}. A field the case lacks is left out along with the comma before it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import string
 from datetime import date as Date
 
 from qualcode.errors import QualcodeError
-from qualcode.themes.people import role
+from qualcode.themes.people import role as attributed_role
 
 DEFAULT_TEMPLATE = "({role}, {location}, session {session}, {month} {year})"
 FIELDS = ("role", "speaker", "location", "session", "month", "year", "date", "document")
@@ -75,11 +75,13 @@ def attribute(
     session: str | None,
     date: str | None,
     document: str | None = None,
+    role: str | None = None,
 ) -> str:
-    """The filled template for one quote."""
+    """The filled template for one quote; `role`: the speaker's role
+    (`qualcode.speakers`), when known."""
     month, year = month_year(date)
     values = {
-        "role": role(speaker),
+        "role": attributed_role(speaker, role),
         "speaker": speaker or "",
         "location": _lower_first(location or ""),
         "session": session or "",

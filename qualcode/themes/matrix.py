@@ -29,6 +29,7 @@ from qualcode.audit import log_action
 from qualcode.coding.layers import Layer, parse_layer, resolve_layer
 from qualcode.coding.state import applied_sql
 from qualcode.errors import NextStep, QualcodeError
+from qualcode.speakers import role_sql
 from qualcode.store import Project
 from qualcode.themes.attribution import DEFAULT_TEMPLATE, attribute, check_template
 from qualcode.themes.context import QuotePart, add_context, quote_context
@@ -45,7 +46,7 @@ NO_LOCATION = "(no location)"
 # a coded segment's columns (segments s, documents d, cases c), as `Excerpt.from_row` reads them
 SEGMENT_COLUMNS = (
     "s.id, s.text, s.speaker, d.title, s.ordinal, c.location, c.session, c.date, "
-    "s.document_id, s.turn"
+    f"{role_sql('s.speaker')}, s.document_id, s.turn"
 )
 
 
@@ -83,10 +84,13 @@ class Excerpt:
     def from_row(cls, row: Sequence[Any], template: str, **more: Any) -> Self:
         """From a row of SEGMENT_COLUMNS, attributed with `template`; `more`: a subclass's
         own fields."""
-        segment_id, text, speaker, title, ordinal, location, session, date, document, turn = row
+        segment_id, text, speaker, title, ordinal, location, session, date, role, document, turn = (
+            row
+        )
         attribution = attribute(
             template,
             speaker=speaker,
+            role=role,
             location=location,
             session=session,
             date=date,

@@ -71,6 +71,9 @@ def body(project: Project, identity: Identity) -> None:
     if used:
         with st.expander(f"Codes in this document ({len(used)})"):
             st.html(chips(used))
+    if view.preamble:
+        st.caption("Header: the note above the first speaker turn (not coded)")
+        st.html("".join(text_html(line) for line in view.preamble.splitlines() if line.strip()))
     lines = [Line(s.start, s.end, s.speaker, s.text) for s in view.segments]
     st.html(document_html(lines, spans))
 

@@ -1,5 +1,6 @@
 """Import: upload transcripts and workshop outputs with their attributes (or a
-manifest), see what happened to each file, then suggest codes with a progress bar.
+manifest), see what happened to each file, check the speakers' roles and what is
+offered for coding (`qualcode.ui.speakers`), then suggest codes with a progress bar.
 
 With pseudonymisation on, nothing is stored until the researcher has reviewed the
 detections file by file: un-ticking a row keeps that string as written in that
@@ -35,6 +36,7 @@ from qualcode.ui import cache
 from qualcode.ui.common import in_app_words, reporting, run_page
 from qualcode.ui.identity import Identity
 from qualcode.ui.markup import STYLE, esc, md
+from qualcode.ui.speakers import speakers_section
 from qualcode.uploads import (
     PlannedUpload,
     ReviewedPseudonymiser,
@@ -488,6 +490,8 @@ def body(project: Project, identity: Identity) -> None:
     pending = st.session_state.get(REVIEW_KEY)
     if pending is not None:
         _review(project, identity, pending)
+    st.divider()
+    speakers_section(project, identity)
     st.divider()
     st.subheader("Suggestions")
     st.caption("Re-score every segment, learning from the decisions coders have made so far.")

@@ -23,8 +23,8 @@ from qualcode.ui.identity import (
 )
 from qualcode.ui.markup import md
 
+# The name whose one-time password was just given: the next form asks for their own.
 S_ONE_TIME = "signin_one_time_name"
-"""The name whose one-time password was just given: the next form asks for their own."""
 
 
 def body(project: Project, _identity: object) -> None:
