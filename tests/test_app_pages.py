@@ -606,7 +606,7 @@ def test_themes_page_framework_themes_and_cell_segments(
     assert rows(demo, "SELECT count(*) FROM themes WHERE origin = 'framework'")[0][0] >= 5
     overview = at.dataframe[0].value
     assert "theme" in set(overview["kind"]) and "participants" in overview.columns
-    at.selectbox(key="themes_target").set_value("code:safety")
+    at.selectbox(key="themes_target").set_value("code:physical_safety")
     at.selectbox(key="themes_loc").set_value("Location 1")
     at.selectbox(key="themes_ses").set_value("1")
     at.run()
@@ -616,7 +616,8 @@ def test_themes_page_framework_themes_and_cell_segments(
         demo,
         "SELECT DISTINCT s.text FROM codings k JOIN segments s ON s.id = k.segment_id "
         "JOIN documents d ON d.id = s.document_id JOIN cases c ON c.id = d.case_id "
-        "WHERE k.code_id = 'safety' AND c.location = 'Location 1' AND c.session = '1'",
+        "WHERE k.code_id = 'physical_safety' AND c.location = 'Location 1' "
+        "AND c.session = '1'",
     )
     assert expected and all(_escaped(text) in shown for (text,) in expected)
 
