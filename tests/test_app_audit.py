@@ -111,6 +111,7 @@ def test_audit_page_shows_actions_newest_first_filters_and_downloads(
     event = rows(small, "SELECT max(id) FROM coding_events")[0][0]
     assert table[0][3] == (  # fields to read, in the order logged; no empty start and end
         f"event: {event} · segment: {segment} · code: safety · source: manual · memo: {memo}"
+        " · recorded_by: ben"
     )
     assert [r[0] for r in table] == sorted((r[0] for r in table), reverse=True)
     ingest = next(r for r in table if r[2] == "ingest")

@@ -159,7 +159,7 @@ def test_deleting_a_theme_with_subthemes_shows_one_line(
 def test_pin_and_unpin_a_segment_behind_a_cell(
     monkeypatch: pytest.MonkeyPatch, demo: Project
 ) -> None:
-    theme = create_theme(demo, "Pinned quotes here", "lib", codes=["safety"])
+    theme = create_theme(demo, "Pinned quotes here", "lib", codes=["physical_safety"])
     at = _themes_page(monkeypatch, demo, "pia", "supervisor")
     at.selectbox(key="themes_target").set_value(f"theme:{theme.id}")
     at.selectbox(key="themes_loc").set_value("Location 1")
@@ -182,17 +182,27 @@ def test_pin_and_unpin_a_segment_behind_a_cell(
 
 def test_pinning_to_a_code_target(monkeypatch: pytest.MonkeyPatch, demo: Project) -> None:
     at = _themes_page(monkeypatch, demo, "pia", "supervisor")
-    at.selectbox(key="themes_target").set_value("code:safety")
+    at.selectbox(key="themes_target").set_value("code:physical_safety")
     at.selectbox(key="themes_loc").set_value("Location 1")
     at.selectbox(key="themes_ses").set_value("1")
     at.run()
-    key = next(b.key for b in at.button if b.key and b.key.startswith("pin__code__safety__"))
+    key = next(
+        b.key for b in at.button if b.key and b.key.startswith("pin__code__physical_safety__")
+    )
     click(at, key)
     segment = int(key.rsplit("__", 1)[1])
-    pinned = [q.segment_id for q in illustrative_quotes(demo, "code", "safety", "all") if q.pinned]
+    pinned = [
+        q.segment_id
+        for q in illustrative_quotes(demo, "code", "physical_safety", "all")
+        if q.pinned
+    ]
     assert segment in pinned
-    click(at, f"unpin__code__safety__{segment}")
-    pinned = [q.segment_id for q in illustrative_quotes(demo, "code", "safety", "all") if q.pinned]
+    click(at, f"unpin__code__physical_safety__{segment}")
+    pinned = [
+        q.segment_id
+        for q in illustrative_quotes(demo, "code", "physical_safety", "all")
+        if q.pinned
+    ]
     assert segment not in pinned
 
 
@@ -216,7 +226,7 @@ def test_a_coder_pins_on_their_own_layer_only(
     at = open_page(monkeypatch, demo, "themes", coder="coder_a", role="coder",
                    state={"themes_layer": "coder:coder_a"})  # fmt: skip
     assert at.selectbox(key="themes_layer").options == ["My codings"]
-    at.selectbox(key="themes_target").set_value("code:safety").run()
+    at.selectbox(key="themes_target").set_value("code:physical_safety").run()
     prefix = "pin__code__safety__"
     keys = [b.key for b in at.button if b.key and b.key.startswith(prefix)]
     mine = coded_segments(demo.as_user("coder_a"), "coder:coder_a", "code", "safety", limit=200)
@@ -231,8 +241,8 @@ def test_a_coder_pins_on_their_own_layer_only(
     ]  # fmt: skip
     assert "in this layer" in page_text(at)
     # the supervisor's layers keep their own choice
-    assert not any(q.pinned for q in illustrative_quotes(demo, "code", "safety", "all"))
-    click(at, f"unpin__code__safety__{segment}")
+    assert not any(q.pinned for q in illustrative_quotes(demo, "code", "physical_safety", "all"))
+    click(at, f"unpin__code__physical_safety__{segment}")
     assert rows(demo, "SELECT count(*) FROM pinned_quotes WHERE layer = 'coder:coder_a'") == [(0,)]
 
 
