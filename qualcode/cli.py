@@ -1394,12 +1394,6 @@ def speakers_set(
         typer.echo(f"{_shown(found.speaker)}: {found.role}")
 
 
-def _declared_settings() -> None:
-    """Import the modules that declare settings, so every setting is known."""
-    import qualcode.ingest  # noqa: F401  (its pipeline reads qualcode.speakers)
-    import qualcode.speakers  # noqa: F401
-
-
 @settings_app.callback()
 def settings(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every project setting: its value, allowed values and what it means."""
@@ -1407,7 +1401,6 @@ def settings(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     from qualcode.settings import SETTINGS, read_settings
 
-    _declared_settings()
     with _reporting_errors():
         values = read_settings(_project())
     if as_json:
@@ -1441,7 +1434,6 @@ def settings_set(
     """Change a project setting (supervisors; audited with the previous value)."""
     from qualcode.settings import change_setting
 
-    _declared_settings()
     with _reporting_errors():
         stored = change_setting(_project(), key, value)
     typer.echo(f"{key} = {stored}")

@@ -19,6 +19,12 @@ from qualcode.errors import ArgumentError
 from qualcode.store import Project
 
 __all__ = [
+    "CODING_SPEAKERS",
+    "CODING_UNIT",
+    "CODING_UNITS",
+    "CONTEXTS",
+    "PREAMBLE",
+    "QUOTE_CONTEXT",
     "SETTINGS",
     "Setting",
     "change_setting",
@@ -59,6 +65,52 @@ def register(setting: Setting) -> Setting:
         raise ValueError(f"setting {setting.key!r} declared twice")
     SETTINGS[setting.key] = setting
     return setting
+
+
+# Every setting of a project, declared here so that each is known wherever it is read
+# or listed; the modules whose behaviour a setting changes read it by key.
+
+CODING_SPEAKERS = register(
+    Setting(
+        "coding_speakers",
+        "participants",
+        ("participants", "all"),
+        "whose turns are offered for coding and count in agreement: participants "
+        "(facilitators' and others' turns are shown as context) or all speakers",
+    )
+)
+PREAMBLE = register(
+    Setting(
+        "preamble",
+        "context",
+        ("context", "segment"),
+        "the note above a transcript's first speaker turn: context (the document's "
+        "header, not coded) or segment (coded like any paragraph, from the next import)",
+    )
+)
+CODING_UNITS = ("turn", "sentence")
+CODING_UNIT = register(
+    Setting(
+        "coding_unit",
+        "sentence",
+        CODING_UNITS,
+        "the unit of coding for documents imported from now on: a speaker's whole turn "
+        "(turn), or each sentence of a turn of more than three sentences (sentence); "
+        "documents already imported keep theirs",
+    )
+)
+
+CONTEXTS = ("turn", "unit", "1", "2", "3")
+QUOTE_CONTEXT = register(
+    Setting(
+        "quote_context",
+        "turn",
+        CONTEXTS,
+        "what a quote shows in the Themes and Matrix pages and the exported tables: the "
+        "speaker's whole turn with the coded part marked (turn), the coded unit alone "
+        "(unit), or 1, 2 or 3 sentences either side of it within the turn",
+    )
+)
 
 
 def _setting(key: str) -> Setting:

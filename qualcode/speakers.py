@@ -36,18 +36,16 @@ from qualcode.access import recorded_as, require_supervisor
 from qualcode.audit import log_action
 from qualcode.errors import ArgumentError
 from qualcode.jsonable import Jsonable
-from qualcode.settings import Setting, register, setting_value
+from qualcode.settings import CODING_SPEAKERS, PREAMBLE, setting_value
 from qualcode.store import Project
 
 __all__ = [
-    "CODING_SPEAKERS",
     "DETECTED",
     "FACILITATOR",
     "FACILITATOR_NAMES",
     "OTHER",
     "OTHER_NAMES",
     "PARTICIPANT",
-    "PREAMBLE",
     "ROLES",
     "SpeakerRole",
     "coding_unit_sql",
@@ -78,25 +76,6 @@ FACILITATOR_NAMES = (
 """Name beginnings (lower case) that detect a facilitator: "Facilitator 2", "MODERATOR"."""
 OTHER_NAMES = ("interpreter", "translator", "observer", "note-taker", "notetaker", "note taker")
 """Name beginnings (lower case) that detect a speaker who is neither."""
-
-CODING_SPEAKERS = register(
-    Setting(
-        "coding_speakers",
-        "participants",
-        ("participants", "all"),
-        "whose turns are offered for coding and count in agreement: participants "
-        "(facilitators' and others' turns are shown as context) or all speakers",
-    )
-)
-PREAMBLE = register(
-    Setting(
-        "preamble",
-        "context",
-        ("context", "segment"),
-        "the note above a transcript's first speaker turn: context (the document's "
-        "header, not coded) or segment (coded like any paragraph, from the next import)",
-    )
-)
 
 
 def speaker_key(name: str) -> str:

@@ -3,17 +3,45 @@ changed, a supervisor's change that the action log records with the previous val
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+
 import pytest
 
 from qualcode import accounts
 from qualcode.audit import audit_trail
 from qualcode.errors import ArgumentError, QualcodeError
-from qualcode.settings import Setting, change_setting, read_setting, read_settings, register
+from qualcode.settings import (
+    SETTINGS,
+    Setting,
+    change_setting,
+    read_setting,
+    read_settings,
+    register,
+)
 from qualcode.store import Project
 
-EXAMPLE = register(
-    Setting("example_choice", "first", ("first", "second"), "a setting for these tests")
-)
+
+@pytest.fixture(autouse=True)
+def example_setting() -> Iterator[Setting]:
+    """A setting declared for these tests only, and withdrawn after each."""
+    setting = register(
+        Setting("example_choice", "first", ("first", "second"), "a setting for these tests")
+    )
+    yield setting
+    SETTINGS.pop(setting.key)
+
+
+def test_every_setting_is_declared_in_one_place() -> None:
+    """The settings module alone declares them: listing them needs no other import."""
+    listed = subprocess.run(
+        [sys.executable, "-c", "from qualcode.settings import SETTINGS; print(*sorted(SETTINGS))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert listed == ["coding_speakers", "coding_unit", "preamble", "quote_context"]
 
 
 def test_a_setting_reads_its_default_until_changed(project: Project) -> None:

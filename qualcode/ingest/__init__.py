@@ -3,11 +3,8 @@
 from qualcode.ingest.model import ParsedDocument, Pseudonymising, Turn
 from qualcode.ingest.pipeline import IngestReport, ingest_paths, store_document
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document, read_document_bytes
-from qualcode.ingest.segment import CODING_UNIT, CODING_UNITS
 
 __all__ = [
-    "CODING_UNIT",
-    "CODING_UNITS",
     "SUPPORTED_SUFFIXES",
     "IngestReport",
     "ParsedDocument",

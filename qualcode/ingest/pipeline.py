@@ -37,10 +37,9 @@ from qualcode.ingest.manifest import FileAttributes, Manifest, read_manifest
 from qualcode.ingest.model import ParsedDocument, Pseudonymising
 from qualcode.ingest.preamble import preamble_end, without_preamble
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
-from qualcode.ingest.segment import CODING_UNIT, Segment, segment_document
+from qualcode.ingest.segment import Segment, segment_document
 from qualcode.limits import max_file_bytes
-from qualcode.settings import read_setting, setting_value
-from qualcode.speakers import PREAMBLE
+from qualcode.settings import CODING_UNIT, PREAMBLE, read_setting, setting_value
 from qualcode.store import Project
 
 Progress = Callable[[int, int, str], None]

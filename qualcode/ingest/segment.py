@@ -14,23 +14,12 @@ from dataclasses import dataclass
 
 from qualcode.errors import ArgumentError
 from qualcode.ingest.model import ParsedDocument, Turn
-from qualcode.settings import Setting, register
+from qualcode.settings import CODING_UNITS
 
 MAX_TURN_SENTENCES = 3
 """At the sentence unit, a turn with more sentences than this is split into one segment
 per sentence (a turn of up to three sentences stays whole)."""
 
-CODING_UNITS = ("turn", "sentence")
-CODING_UNIT = register(
-    Setting(
-        "coding_unit",
-        "sentence",
-        CODING_UNITS,
-        "the unit of coding for documents imported from now on: a speaker's whole turn "
-        "(turn), or each sentence of a turn of more than three sentences (sentence); "
-        "documents already imported keep theirs",
-    )
-)
 
 _SENTENCE_END = re.compile(r"[.!?…]+")
 _LONG_TURN_CHARS = 400

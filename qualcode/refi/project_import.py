@@ -65,11 +65,11 @@ from qualcode.coding.decisions import Decision, append_decisions
 from qualcode.errors import InputError, QualcodeError
 from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.pipeline import store_document
-from qualcode.ingest.segment import CODING_UNIT, Segment, segment_document
+from qualcode.ingest.segment import Segment, segment_document
 from qualcode.ingest.turns import split_turns
 from qualcode.refi.positions import PositionUnit
 from qualcode.refi.project_read import CASE_VARIABLES, Case, ParsedProject, Source, read_qdpx
-from qualcode.settings import setting_value
+from qualcode.settings import CODING_UNIT, setting_value
 from qualcode.store import Project
 
 

@@ -17,19 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from qualcode.errors import ArgumentError
-from qualcode.settings import Setting, register, setting_value
-
-CONTEXTS = ("turn", "unit", "1", "2", "3")
-QUOTE_CONTEXT = register(
-    Setting(
-        "quote_context",
-        "turn",
-        CONTEXTS,
-        "what a quote shows in the Themes and Matrix pages and the exported tables: the "
-        "speaker's whole turn with the coded part marked (turn), the coded unit alone "
-        "(unit), or 1, 2 or 3 sentences either side of it within the turn",
-    )
-)
+from qualcode.settings import CONTEXTS, setting_value
 
 
 class QuotePart(NamedTuple):

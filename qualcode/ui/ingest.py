@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest import CODING_UNIT, CODING_UNITS, IngestReport
+from qualcode.ingest import IngestReport
 from qualcode.privacy import (
     KINDS,
     NAME_KINDS,
@@ -30,7 +30,7 @@ from qualcode.privacy import (
     Pseudonymiser,
     PseudonymMap,
 )
-from qualcode.settings import change_setting, read_setting
+from qualcode.settings import CODING_UNIT, CODING_UNITS, change_setting, read_setting
 from qualcode.store import Project
 from qualcode.ui import cache
 from qualcode.ui.common import in_app_words, reporting, run_page

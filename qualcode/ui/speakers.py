@@ -12,11 +12,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from qualcode.settings import change_setting, read_setting
+from qualcode.settings import CODING_SPEAKERS, PREAMBLE, change_setting, read_setting
 from qualcode.speakers import (
-    CODING_SPEAKERS,
     DETECTED,
-    PREAMBLE,
     ROLES,
     SpeakerRole,
     list_speakers,
