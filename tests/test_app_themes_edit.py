@@ -227,16 +227,18 @@ def test_a_coder_pins_on_their_own_layer_only(
                    state={"themes_layer": "coder:coder_a"})  # fmt: skip
     assert at.selectbox(key="themes_layer").options == ["My codings"]
     at.selectbox(key="themes_target").set_value("code:physical_safety").run()
-    prefix = "pin__code__safety__"
+    prefix = "pin__code__physical_safety__"
     keys = [b.key for b in at.button if b.key and b.key.startswith(prefix)]
-    mine = coded_segments(demo.as_user("coder_a"), "coder:coder_a", "code", "safety", limit=200)
+    mine = coded_segments(
+        demo.as_user("coder_a"), "coder:coder_a", "code", "physical_safety", limit=200
+    )
     assert sorted(int(k.removeprefix(prefix)) for k in keys) == sorted(
         s.segment_id for s in mine
     )  # a button for each of her own segments, and no other
     segment = int(keys[0].removeprefix(prefix))
     click(at, keys[0])
     assert rows(demo, "SELECT layer, pinned_by FROM pinned_quotes WHERE target_type = 'code' "
-                "AND target_id = 'safety' AND segment_id = ?", [segment]) == [
+                "AND target_id = 'physical_safety' AND segment_id = ?", [segment]) == [
         ("coder:coder_a", "coder_a")
     ]  # fmt: skip
     assert "in this layer" in page_text(at)
