@@ -118,6 +118,22 @@ def _current_text(page) -> str:
     return " ".join(page.locator(".qc-current").inner_text().split())
 
 
+def _settled_text(page) -> str:
+    """The current segment's text once the app has finished rerunning: no running
+    indicator, and the text unchanged for a second (a sidebar choice can rerun twice)."""
+    from playwright.sync_api import expect
+
+    text = _current_text(page)
+    for _ in range(30):
+        expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
+        page.wait_for_timeout(1000)
+        now = _current_text(page)
+        if now == text:
+            return now
+        text = now
+    raise AssertionError("the Code page kept changing its segment for 30 s")
+
+
 def test_keys_after_a_sidebar_choice_and_back_back_next(demo: Project, server: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -142,11 +158,11 @@ def test_keys_after_a_sidebar_choice_and_back_back_next(demo: Project, server: s
                 " || !document.activeElement.closest('[data-testid=\"stSidebar\"]')",
                 timeout=30_000,
             )
-            seen = [_current_text(page)]
+            seen = [_settled_text(page)]
             for _ in range(2):  # S, S: three segments seen
                 page.keyboard.press("s")
                 expect(page.locator(".qc-current")).not_to_have_text(seen[-1], timeout=30_000)
-                seen.append(_current_text(page))
+                seen.append(_settled_text(page))
             assert len(set(seen)) == 3
             for back in (seen[1], seen[0]):  # B, B
                 page.keyboard.press("b")
