@@ -16,6 +16,8 @@ from qualcode.ingest.model import ParsedDocument
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, read_document
 from qualcode.limits import RAISE_HINT
 
+from .pdf_objects import pdf_from_objects
+
 
 def utterances(doc: ParsedDocument) -> list[tuple[str | None, str]]:
     """(speaker, exact utterance) per turn, after checking the offsets are sane."""
@@ -51,18 +53,7 @@ def make_pdf(lines: list[str]) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 def make_docx(path: Path) -> Path:

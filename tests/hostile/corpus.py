@@ -27,6 +27,8 @@ from qualcode.ingest.pipeline import ingest_paths
 from qualcode.maintenance import backup
 from qualcode.store import Project
 
+from ..pdf_objects import pdf_from_objects
+
 DUPLICATE_COLUMNS = 6_000
 WIDE_COLUMNS = 100_001
 LONG_TURN_SENTENCE = "I want a safe home near my school. "
@@ -104,18 +106,8 @@ def pdf_shared_stream(folder: Path, pages: int = PDF_PAGES, line: str = "x" * 80
             for _ in range(pages)
         ),
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
     path = folder / "shared_stream.pdf"
-    path.write_bytes(bytes(out))
+    path.write_bytes(pdf_from_objects(objects))
     return path
 
 
